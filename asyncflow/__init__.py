@@ -1,0 +1,71 @@
+"""asyncflow: a fast asyncio workflow library for HPC, clusters and laptops."""
+
+from asyncflow.api import TaskDefinition, WorkflowEngine
+from asyncflow.backends import ExecutionBackend, Job, register_backend
+from asyncflow.backends.concurrent import ConcurrentExecutionBackend
+from asyncflow.backends.noop import DryRunResult, NoopExecutionBackend
+from asyncflow.errors import (
+    AsyncflowError,
+    BackendError,
+    BackendNotAvailableError,
+    CompositionError,
+    CycleError,
+    DefinitionError,
+    DependencyFailureError,
+    EngineClosedError,
+    ExecutableTaskError,
+    FlowError,
+    GraphError,
+    TaskCancelledError,
+    TaskError,
+    TaskExitError,
+    TaskTimeoutError,
+    WorkerLostError,
+)
+from asyncflow.graph import TaskGraph, TaskState
+from asyncflow.runtime import TaskFuture
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # heavy backends load only when asked for
+    if name in ("DaskExecutionBackend", "RadicalExecutionBackend"):
+        from asyncflow.backends import get_backend_class
+
+        return get_backend_class("dask" if name.startswith("Dask") else "radical")
+    raise AttributeError(f"module 'asyncflow' has no attribute {name!r}")
+
+
+__all__ = [
+    "AsyncflowError",
+    "BackendError",
+    "BackendNotAvailableError",
+    "CompositionError",
+    "ConcurrentExecutionBackend",
+    "CycleError",
+    "DaskExecutionBackend",
+    "DefinitionError",
+    "DependencyFailureError",
+    "DryRunResult",
+    "EngineClosedError",
+    "ExecutableTaskError",
+    "ExecutionBackend",
+    "FlowError",
+    "GraphError",
+    "Job",
+    "NoopExecutionBackend",
+    "RadicalExecutionBackend",
+    "TaskCancelledError",
+    "TaskDefinition",
+    "TaskError",
+    "TaskExitError",
+    "TaskFuture",
+    "TaskGraph",
+    "TaskState",
+    "TaskTimeoutError",
+    "WorkerLostError",
+    "WorkflowEngine",
+    "__version__",
+    "register_backend",
+]

@@ -1,0 +1,307 @@
+"""The WorkflowEngine: decorators that turn functions into tasks, and their lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from asyncflow.api.tasks import TaskDefinition, validate_options
+from asyncflow.backends import ExecutionBackend, create_backend
+from asyncflow.backends.noop import NoopExecutionBackend
+from asyncflow.errors import DefinitionError, EngineClosedError
+from asyncflow.graph import TaskGraph, TaskOptions
+from asyncflow.runtime import BackendSlot, LoopThread, Scheduler, TaskFuture, current_block
+from asyncflow.runtime.args import snapshot
+
+_task_ids = itertools.count(1)  # process-wide: ids never collide across engines
+_engine_ids = itertools.count(1)
+
+BackendSpec = ExecutionBackend | str
+
+
+class WorkflowEngine:
+    """Runs tasks and pipelines on one or more backends.
+
+    Args:
+        backend: an :class:`ExecutionBackend`, a registered backend name (``"threads"``,
+            ``"dask"``, ``"radical"``, ``"noop"``), or a list of them; tasks choose one by
+            name with ``backend=`` on the decorator. Default: the thread backend.
+        dry_run: run nothing; every task completes at once with a placeholder result. The
+            configured backends are not started, and routing names still resolve.
+        max_workers: size of the default thread pool.
+
+    Build it synchronously, or with ``await WorkflowEngine.create(...)`` inside a coroutine
+    to also wait for the backends to be ready. Shut it down with ``await flow.shutdown()``,
+    ``flow.close()``, or ``with``/``async with``.
+    """
+
+    def __init__(
+        self,
+        backend: BackendSpec | Iterable[BackendSpec] | None = None,
+        dry_run: bool = False,
+        *,
+        max_workers: int | None = None,
+    ) -> None:
+        self.uid = f"engine.{next(_engine_ids):04d}"
+        self.dry_run = dry_run
+        self.graph = TaskGraph()
+        self._loop_thread = LoopThread(name=f"asyncflow-{self.uid}")
+        self._scheduler = Scheduler(self.graph, self._loop_thread)
+        self._closed = False
+        self._shutdown_lock = threading.Lock()
+        self._shutdown_future: Any = None
+        backends = _normalise_backends(backend, max_workers)
+        self.backends: dict[str, ExecutionBackend] = {}
+        for item in backends:
+            if item.label in self.backends:
+                raise DefinitionError(
+                    f"two backends are named {item.label!r}; give one another name, e.g. "
+                    f"{type(item).__name__}(..., name='{item.label}2')"
+                )
+            self.backends[item.label] = item
+        self.default_backend = next(iter(self.backends))
+        self._slots: dict[str, BackendSlot] = {}
+        if dry_run:
+            noop = BackendSlot(NoopExecutionBackend(), self._loop_thread)
+            self._slots = dict.fromkeys(self.backends, noop)
+        else:
+            for label, item in self.backends.items():
+                self._slots[label] = BackendSlot(item, self._loop_thread)
+            for slot in self._slots.values():
+                slot.start()
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    async def create(
+        cls,
+        backend: BackendSpec | Iterable[BackendSpec] | None = None,
+        dry_run: bool = False,
+        **options: Any,
+    ) -> WorkflowEngine:
+        """Build an engine inside a coroutine and wait until its backends are ready."""
+        engine = cls(backend=backend, dry_run=dry_run, **options)
+        await engine.ready()
+        return engine
+
+    async def ready(self) -> None:
+        """Wait until every backend has started; raises BackendError if one failed."""
+        for slot in set(self._slots.values()):
+            if slot.start_future is not None:
+                await asyncio.wrap_future(slot.start_future)
+
+    # -- decorators ------------------------------------------------------------------------
+    def function_task(self, fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+        """Decorate a function (``def`` or ``async def``) whose return value is the result."""
+        return self._decorate("function", fn, options)
+
+    def executable_task(self, fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+        """Decorate a function that returns a shell command; the result is its stdout."""
+        return self._decorate("executable", fn, options)
+
+    def block(self, fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+        """Decorate a composite function that calls other tasks; it can be a dependency."""
+        return self._decorate("block", fn, options)
+
+    def _decorate(self, kind: str, fn: Any, options: Mapping[str, Any]) -> Any:
+        allowed = {"backend", "retries", "retry_backoff", "timeout", "task_description", "name"}
+        unknown = set(options) - allowed
+        if unknown:
+            raise DefinitionError(
+                f"@flow.{kind}{'_task' if kind != 'block' else ''} got unknown option(s) "
+                f"{sorted(unknown)}; allowed: {sorted(allowed)}"
+            )
+        if fn is not None and not callable(fn):
+            raise DefinitionError(
+                f"@flow.{kind}_task takes the function to decorate, got {fn!r}; "
+                f"use @flow.{kind}_task or @flow.{kind}_task(backend=..., ...)"
+            )
+        opts = dict(options)
+        name = opts.pop("name", None)
+        task_options = TaskOptions(
+            backend=opts.get("backend"),
+            retries=opts.get("retries") or 0,
+            retry_backoff=opts.get("retry_backoff") or 0.0,
+            timeout=opts.get("timeout"),
+            task_description=dict(opts.get("task_description") or {}),
+        )
+
+        def wrap(function: Callable[..., Any]) -> TaskDefinition:
+            label = name or getattr(function, "__name__", kind)
+            validate_options(task_options, label)
+            if kind != "block":
+                self._slot_for(task_options.backend, label)
+            return TaskDefinition(self, function, kind, task_options, name)
+
+        return wrap if fn is None else wrap(fn)
+
+    def _slot_for(self, backend: str | None, task: str) -> BackendSlot:
+        if backend is None:
+            return self._slots[self.default_backend]
+        slot = self._slots.get(backend)
+        if slot is None:
+            raise DefinitionError(
+                f"task {task!r} asks for backend {backend!r}, but this engine has "
+                f"{sorted(self._slots)}; pass it to WorkflowEngine(backend=[...])"
+            )
+        return slot
+
+    # -- submission ------------------------------------------------------------------------
+    def _submit(
+        self,
+        definition: TaskDefinition,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        description: Mapping[str, Any] | None,
+    ) -> TaskFuture:
+        if self._closed:
+            raise EngineClosedError(
+                f"cannot submit task {definition.name!r}: the engine was shut down; "
+                "create a new WorkflowEngine"
+            )
+        scheduler = self._scheduler
+        deps: dict[int, TaskFuture] = {}
+        name = definition.name
+
+        def found(value: Any) -> bool:
+            if type(value) is TaskFuture and value._sched is scheduler:
+                deps[id(value)] = value
+                return True
+            if type(value) is TaskFuture:
+                raise DefinitionError(
+                    f"task {name!r}: an argument is a future of another engine "
+                    f"({value.uid}); pass its value instead (await it or call .result())"
+                )
+            raise DefinitionError(
+                f"task {name!r}: an argument is a {type(value).__name__}, which asyncflow "
+                "does not wait on; await it first and pass its value"
+            )
+
+        has_futures = False
+        if args:
+            args, has_futures = snapshot(args, found)
+        if kwargs:
+            kwargs, has_kw = snapshot(kwargs, found)
+            has_futures = has_futures or has_kw
+        _check_arity(definition, args, kwargs)
+        options = definition.options
+        if description:
+            merged = dict(options.task_description)
+            merged.update(description)
+            description = merged
+        else:
+            description = options.task_description
+        kind = definition.kind
+        slot = None if kind == "block" else self._slot_for(options.backend, name)
+        future = TaskFuture(
+            scheduler,
+            f"{kind if kind != 'function' else 'task'}.{next(_task_ids):06d}",
+            name,
+            kind,
+            definition.body if kind == "function" else definition.fn,
+            args,
+            kwargs,
+            is_async=definition.is_async,
+            description=description,
+            options=options,
+            slot=slot,
+            deps=list(deps.values()),
+            needs_resolve=has_futures,
+        )
+        scheduler.add(future, current_block.get())
+        return future
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def shutdown(self) -> None:
+        """Cancel what is pending, shut the backends down; safe to call twice."""
+        future = self._begin_shutdown()
+        if self._loop_thread.in_loop_thread():
+            return  # called from a block: the shutdown proceeds on its own
+        await asyncio.wrap_future(future)
+        self._loop_thread.stop()
+
+    def close(self) -> None:
+        """Blocking form of :meth:`shutdown`, for plain code and ``with``."""
+        future = self._begin_shutdown()
+        if self._loop_thread.in_loop_thread():
+            return
+        future.result()
+        self._loop_thread.stop()
+
+    def _begin_shutdown(self) -> Any:
+        with self._shutdown_lock:
+            if self._shutdown_future is None:
+                self._closed = True
+                self._scheduler.cancel_all("the engine was shut down")
+                self._shutdown_future = self._loop_thread.submit(self._shutdown_backends())
+            return self._shutdown_future
+
+    async def _shutdown_backends(self) -> None:
+        errors = []
+        for slot in dict.fromkeys(self._slots.values()):
+            try:
+                await slot.shutdown()
+            except Exception as exc:  # noqa: BLE001 - shut the others down too
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> WorkflowEngine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> WorkflowEngine:
+        await self.ready()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.shutdown()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<WorkflowEngine {self.uid} backends={list(self.backends)} {state}>"
+
+
+def _normalise_backends(
+    backend: BackendSpec | Iterable[BackendSpec] | None, max_workers: int | None
+) -> list[ExecutionBackend]:
+    if backend is None:
+        from asyncflow.backends.concurrent import ConcurrentExecutionBackend
+
+        return [ConcurrentExecutionBackend(max_workers=max_workers)]
+    items = [backend] if isinstance(backend, ExecutionBackend | str) else list(backend)
+    if not items:
+        raise DefinitionError("WorkflowEngine(backend=[]) needs at least one backend")
+    result = []
+    for item in items:
+        if isinstance(item, str):
+            item = create_backend(item)
+        if not isinstance(item, ExecutionBackend):
+            raise DefinitionError(
+                f"backend must be an ExecutionBackend or a backend name, got {item!r}"
+            )
+        result.append(item)
+    return result
+
+
+def _check_arity(definition: TaskDefinition, args: tuple[Any, ...], kwargs: Any) -> None:
+    """Reject a call the function cannot accept, naming the task (cheap common case)."""
+    signature = definition.signature
+    if signature is None:
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        params = ", ".join(signature.parameters)
+        raise DefinitionError(
+            f"task {definition.name!r} cannot be called like this: {exc}; "
+            f"its parameters are ({params})"
+        ) from None

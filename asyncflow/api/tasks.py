@@ -1,0 +1,143 @@
+"""Task definitions: what ``@flow.function_task`` and friends return."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from asyncflow.errors import DefinitionError
+from asyncflow.graph import NodeKind, TaskOptions
+
+if TYPE_CHECKING:
+    from asyncflow.api.engine import WorkflowEngine
+    from asyncflow.runtime import TaskFuture
+
+KINDS = ("function", "executable", "block")
+
+
+class TaskBody:
+    """A task's function in a form that pickles by reference when it can.
+
+    The decorator rebinds the module attribute to the TaskDefinition, so plain pickling of
+    the raw function fails; this finds the function again through that attribute.
+    """
+
+    __slots__ = ("fn", "module", "qualname")
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.module = getattr(fn, "__module__", None)
+        self.qualname = getattr(fn, "__qualname__", "")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.module and "<locals>" not in self.qualname and "<lambda>" not in self.qualname:
+            return (_find_body, (self.module, self.qualname))
+        return (_identity, (self.fn,))  # let cloudpickle-style picklers take it by value
+
+
+def _find_body(module: str, qualname: str) -> TaskBody:
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    fn = getattr(target, "fn", target) if isinstance(target, TaskDefinition) else target
+    return TaskBody(fn)
+
+
+def _identity(value: Any) -> Any:
+    return TaskBody(value)
+
+
+class TaskDefinition:
+    """A decorated task. Call it to submit a task; compose it with ``|``/``&`` for pipelines.
+
+    Calling returns a :class:`~asyncflow.runtime.TaskFuture` at once. The keyword
+    ``task_description={...}`` at call time (unless the function has a parameter of that
+    name) overrides keys of the definition's ``task_description``.
+    """
+
+    def __init__(
+        self,
+        engine: WorkflowEngine,
+        fn: Callable[..., Any],
+        kind: str,
+        options: TaskOptions,
+        name: str | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise DefinitionError(f"@{kind}_task needs a function, got {type(fn).__name__}")
+        self.engine = engine
+        self.fn = fn
+        self.kind = kind
+        self.options = options
+        self.name = name or getattr(fn, "__name__", "task")
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.body = TaskBody(fn)
+        try:
+            self.signature: inspect.Signature | None = inspect.signature(fn)
+        except (TypeError, ValueError):
+            self.signature = None
+        params = self.signature.parameters if self.signature else {}
+        self._takes_description = "task_description" in params
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    @property
+    def node_kind(self) -> NodeKind:
+        return NodeKind(self.kind)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> TaskFuture:
+        description = None
+        if not self._takes_description and "task_description" in kwargs:
+            description = kwargs.pop("task_description")
+            if description is not None and not isinstance(description, Mapping):
+                raise DefinitionError(
+                    f"task {self.name!r}: task_description must be a dict, "
+                    f"got {type(description).__name__}"
+                )
+        return self.engine._submit(self, args, kwargs, description)
+
+    def with_options(
+        self,
+        *,
+        backend: str | None = None,
+        retries: int | None = None,
+        retry_backoff: float | None = None,
+        timeout: float | None = None,
+        task_description: Mapping[str, Any] | None = None,
+        name: str | None = None,
+    ) -> TaskDefinition:
+        """A copy of this task with some options changed (description keys merged)."""
+        options = self.options.merged(
+            backend=backend,
+            retries=retries,
+            retry_backoff=retry_backoff,
+            timeout=timeout,
+            task_description=task_description,
+        )
+        validate_options(options, self.name)
+        return TaskDefinition(self.engine, self.fn, self.kind, options, name or self.name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_find_body, (self.body.module, self.body.qualname))
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} task {self.name!r}>"
+
+
+def validate_options(options: TaskOptions, name: str) -> None:
+    """Reject option values that cannot work, naming the task."""
+    if not isinstance(options.retries, int) or options.retries < 0:
+        raise DefinitionError(f"task {name!r}: retries must be an int >= 0, got {options.retries!r}")
+    if options.timeout is not None and (
+        not isinstance(options.timeout, int | float) or options.timeout <= 0
+    ):
+        raise DefinitionError(f"task {name!r}: timeout must be > 0 seconds, got {options.timeout!r}")
+    if options.retry_backoff < 0:
+        raise DefinitionError(f"task {name!r}: retry_backoff must be >= 0")
+    if not isinstance(options.task_description, Mapping):
+        raise DefinitionError(f"task {name!r}: task_description must be a dict")

@@ -1,0 +1,157 @@
+"""The default backend: a ``concurrent.futures`` executor (threads, or processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from asyncflow.backends.base import ExecutionBackend, Job
+from asyncflow.backends.invoke import call_body
+from asyncflow.backends.shell import run_command
+from asyncflow.errors import TaskError, TaskExitError, WorkerLostError
+
+
+class ConcurrentExecutionBackend(ExecutionBackend):
+    """Runs tasks on a ``concurrent.futures`` executor; a thread pool unless told otherwise.
+
+    Args:
+        executor: a ``ThreadPoolExecutor`` or ``ProcessPoolExecutor`` to use; the backend
+            shuts it down on shutdown. Default: a thread pool of ``max_workers`` threads.
+        max_workers: size of the default thread pool (default ``min(32, cpus + 4)``).
+        name: routing name (default ``"threads"``).
+
+    ``async def`` bodies run on the engine's event loop with a thread pool, and in a fresh
+    event loop inside the worker with a process pool.
+    """
+
+    name = "threads"
+
+    def __init__(
+        self,
+        executor: Executor | None = None,
+        *,
+        max_workers: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        if executor is None:
+            workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
+            executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asyncflow")
+        self.executor = executor
+        self.processes = isinstance(executor, ProcessPoolExecutor)
+        self._handles: dict[str, Future[Any] | asyncio.Future[Any]] = {}
+
+    def describe(self) -> str:
+        kind = "process pool" if self.processes else "thread pool"
+        workers = getattr(self.executor, "_max_workers", "?")
+        return f"{self.label} ({kind}, {workers} workers)"
+
+    def submit(self, jobs: Sequence[Job]) -> None:
+        for job in jobs:
+            if self.processes:
+                self._submit_to_process(job)
+            elif job.is_async and job.kind == "function":
+                self._handles[job.uid] = asyncio.run_coroutine_threadsafe(
+                    self._run_async(job), self.loop
+                )
+            else:
+                self._handles[job.uid] = self.executor.submit(self._run_in_thread, job)
+
+    def _run_in_thread(self, job: Job) -> None:
+        if job.finished:
+            return
+        job.set_running()
+        try:
+            if job.kind == "executable":
+                assert job.command is not None
+                value = run_command(job.command, task=job.name, timeout=job.timeout)
+            else:
+                assert job.fn is not None
+                value = job.fn(*job.args, **job.kwargs)
+        except SystemExit as exc:
+            job.set_exception(
+                TaskExitError(f"task {job.name!r} called sys.exit({exc.code!r})", task=job.name)
+            )
+        except BaseException as exc:  # noqa: BLE001 - every failure belongs to the task
+            job.set_exception(exc)
+        else:
+            job.set_result(value)
+        finally:
+            self._handles.pop(job.uid, None)
+
+    async def _run_async(self, job: Job) -> None:
+        job.set_running()
+        try:
+            assert job.fn is not None
+            value = await job.fn(*job.args, **job.kwargs)
+        except SystemExit as exc:
+            job.set_exception(
+                TaskExitError(f"task {job.name!r} called sys.exit({exc.code!r})", task=job.name)
+            )
+        except BaseException as exc:  # noqa: BLE001
+            job.set_exception(exc)
+        else:
+            job.set_result(value)
+        finally:
+            self._handles.pop(job.uid, None)
+
+    def _submit_to_process(self, job: Job) -> None:
+        if job.kind == "executable":
+            future = self.executor.submit(
+                run_command, job.command, task=job.name, timeout=job.timeout
+            )
+        else:
+            future = self.executor.submit(call_body, job.fn, job.args, job.kwargs, job.name)
+        self._handles[job.uid] = future
+        job.set_running()
+        future.add_done_callback(lambda f, job=job: self._report_process(job, f))
+
+    def _report_process(self, job: Job, future: Future[Any]) -> None:
+        self._handles.pop(job.uid, None)
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is None:
+            job.set_result(future.result())
+        elif isinstance(exc, BrokenProcessPool):
+            job.set_exception(
+                WorkerLostError(
+                    f"task {job.name!r}: the worker process running it died ({exc})",
+                    task=job.name,
+                )
+            )
+        elif _is_pickling_error(exc):
+            job.set_exception(
+                TaskError(
+                    f"task {job.name!r} cannot run in a process pool: its function, arguments "
+                    f"or result cannot be pickled ({type(exc).__name__}: {exc}). Define the "
+                    "function at module top level, or use the thread backend.",
+                    task=job.name,
+                )
+            )
+        else:
+            job.set_exception(exc)
+
+    def cancel(self, job: Job) -> bool:
+        handle = self._handles.pop(job.uid, None)
+        if handle is None:
+            return False
+        return handle.cancel()
+
+    async def shutdown(self) -> None:
+        for handle in list(self._handles.values()):
+            handle.cancel()
+        self._handles.clear()
+        await asyncio.to_thread(self.executor.shutdown, wait=True, cancel_futures=True)
+
+
+def _is_pickling_error(exc: BaseException) -> bool:
+    if isinstance(exc, pickle.PicklingError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, AttributeError | TypeError) and "pickle" in text

@@ -1,0 +1,224 @@
+"""Task futures: awaitable from any event loop AND waitable with a blocking ``.result()``."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from asyncflow.backends.base import Job
+from asyncflow.errors import TaskCancelledError
+from asyncflow.graph import TaskState
+
+if TYPE_CHECKING:
+    from asyncflow.runtime.scheduler import Scheduler
+    from asyncflow.runtime.slots import BackendSlot
+
+PENDING = TaskState.PENDING.value
+RUNNING = TaskState.RUNNING.value
+DONE = TaskState.DONE.value
+FAILED = TaskState.FAILED.value
+CANCELLED = TaskState.CANCELLED.value
+SKIPPED = TaskState.SKIPPED.value
+FINAL = frozenset({DONE, FAILED, CANCELLED, SKIPPED})
+
+
+class TaskFuture(Job):
+    """The handle of one submitted task (or block).
+
+    Await it (``await fut``) from any event loop, or block on ``fut.result(timeout)`` from
+    plain code or from inside a coroutine. ``state`` moves PENDING → RUNNING → DONE |
+    FAILED | CANCELLED, or to SKIPPED when an upstream task failed.
+    """
+
+    _asyncflow_future = True
+
+    __slots__ = (
+        "__weakref__",
+        "_callbacks",
+        "_dependents",
+        "_exception",
+        "_result",
+        "_sched",
+        "_waiter",
+        "attempt",
+        "body",
+        "deps",
+        "needs_resolve",
+        "node",
+        "options",
+        "pending",
+        "slot",
+        "state",
+        "task_kind",
+    )
+
+    def __init__(
+        self,
+        sched: Scheduler,
+        uid: str,
+        name: str,
+        task_kind: str,
+        body: Callable[..., Any] | None,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        *,
+        is_async: bool,
+        description: Mapping[str, Any],
+        options: Any,
+        slot: BackendSlot | None,
+        deps: list[TaskFuture],
+        needs_resolve: bool,
+    ) -> None:
+        self.uid = uid
+        self.name = name
+        self.kind = "executable" if task_kind == "executable" else "function"
+        self.fn = None
+        self.args = args
+        self.kwargs = kwargs  # type: ignore[assignment]
+        self.is_async = is_async
+        self.command = None
+        self.description = description
+        self.timeout = options.timeout
+        self._sched = sched
+        self.task_kind = task_kind
+        self.body = body
+        self.options = options
+        self.slot = slot
+        self.deps = deps
+        self.needs_resolve = needs_resolve
+        self.state = PENDING
+        self.pending = 0
+        self.attempt = 0
+        self.node: dict[str, Any] | None = None
+        self._result: Any = None
+        self._exception: BaseException | None = None
+        self._callbacks: list[Callable[[TaskFuture], Any]] | None = None
+        self._dependents: list[TaskFuture] | None = None
+        self._waiter: threading.Event | None = None
+
+    # -- Job reporting (called by backends, any thread) ------------------------------------
+    def set_running(self) -> None:
+        self._sched.mark_running(self)
+
+    def set_result(self, value: Any) -> None:
+        self._sched.finish(self, DONE, value, None)
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._sched.task_failed(self, exc)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL
+
+    # -- the future API ------------------------------------------------------------------
+    def done(self) -> bool:
+        """True once the task reached a final state."""
+        return self.state in FINAL
+
+    def cancelled(self) -> bool:
+        return self.state == CANCELLED
+
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+    def result(self, timeout: float | None = None) -> Any:
+        """The task's result; blocks until it is there. Raises the task's exception.
+
+        Raises ``TimeoutError`` if ``timeout`` seconds pass first (the task goes on).
+        """
+        if self.state not in FINAL:
+            self._wait(timeout)
+        if self._exception is not None:
+            raise self._exception
+        return self._result
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        """The task's exception (``None`` if it succeeded); blocks like :meth:`result`."""
+        if self.state not in FINAL:
+            self._wait(timeout)
+        return self._exception
+
+    def cancel(self, msg: str | None = None) -> bool:
+        """Cancel the task and its dependents; False if it already finished."""
+        return self._sched.cancel(self, msg)
+
+    def add_done_callback(self, fn: Callable[[TaskFuture], Any]) -> None:
+        """Call ``fn(future)`` when the task finishes (at once if it has)."""
+        if not self._sched.add_callback(self, fn):
+            fn(self)
+
+    def _wait(self, timeout: float | None) -> None:
+        event = self._sched.waiter(self)
+        if event is not None and not event.wait(timeout):
+            raise TimeoutError(f"task {self.name!r} ({self.uid}) did not finish in {timeout} s")
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        if self.state not in FINAL:
+            loop = asyncio.get_running_loop()
+            waiter = loop.create_future()
+            bridge = _bridge_for(loop)
+            self.add_done_callback(lambda _f: bridge.post(waiter))
+            yield from waiter
+        return self.result()
+
+    def __repr__(self) -> str:
+        return f"<TaskFuture {self.name!r} {self.uid} {self.state}>"
+
+    def __bool__(self) -> bool:
+        return True
+
+    __hash__ = object.__hash__
+
+    def cancelled_error(self, msg: str | None) -> TaskCancelledError:
+        text = f"task {self.name!r} ({self.uid}) was cancelled"
+        return TaskCancelledError(f"{text}: {msg}" if msg else text, task=self.name)
+
+
+class _LoopBridge:
+    """Wakes awaiting coroutines on one loop, many completions per loop wake-up."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: deque[asyncio.Future[Any]] = deque()
+        self.scheduled = False
+        self.lock = threading.Lock()
+
+    def post(self, waiter: asyncio.Future[Any]) -> None:
+        with self.lock:
+            self.pending.append(waiter)
+            if self.scheduled:
+                return
+            self.scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self.flush)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+    def flush(self) -> None:
+        with self.lock:
+            items = list(self.pending)
+            self.pending.clear()
+            self.scheduled = False
+        for waiter in items:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+_bridges: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBridge] = (
+    weakref.WeakKeyDictionary()
+)
+_bridges_lock = threading.Lock()
+
+
+def _bridge_for(loop: asyncio.AbstractEventLoop) -> _LoopBridge:
+    bridge = _bridges.get(loop)
+    if bridge is None:
+        with _bridges_lock:
+            bridge = _bridges.get(loop)
+            if bridge is None:
+                bridge = _bridges[loop] = _LoopBridge(loop)
+    return bridge

@@ -1,0 +1,424 @@
+"""The event-driven scheduler shared by imperative calls and compiled plans.
+
+No polling: a task is handed to its backend from inside the report that resolved its last
+dependency, on whatever thread that report arrived. State changes happen under one lock;
+user code (bodies, callbacks) never runs under it. Work that a report triggers is queued
+per thread and drained iteratively, so a 50,000-long chain never deepens the stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from asyncflow.errors import (
+    DefinitionError,
+    DependencyFailureError,
+    TaskCancelledError,
+    TaskExitError,
+    TaskTimeoutError,
+)
+from asyncflow.graph import TaskGraph
+from asyncflow.runtime.args import resolve
+from asyncflow.runtime.future import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    FINAL,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    TaskFuture,
+)
+from asyncflow.runtime.loop import LoopThread
+from asyncflow.runtime.slots import BackendSlot
+
+#: the block whose body is running in this context, if any
+current_block: contextvars.ContextVar[TaskFuture | None] = contextvars.ContextVar(
+    "asyncflow_current_block", default=None
+)
+
+Listener = Callable[[TaskFuture, str], None]
+
+_DISPATCH, _SKIP = 0, 1
+
+
+def _is_future(value: Any) -> bool:
+    return type(value) is TaskFuture
+
+
+def _result_of(fut: TaskFuture) -> Any:
+    return fut._result
+
+
+class Scheduler:
+    """Tracks dependencies and states; dispatches ready tasks to their backend slots."""
+
+    def __init__(self, graph: TaskGraph, loop_thread: LoopThread) -> None:
+        self.graph = graph
+        self.loop_thread = loop_thread
+        self.live: dict[str, TaskFuture] = {}
+        self.listeners: list[Listener] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._blocks: dict[str, Any] = {}
+
+    # -- adding tasks ----------------------------------------------------------------------
+    def add(self, fut: TaskFuture, parent: TaskFuture | None = None) -> None:
+        """Record ``fut`` in the graph and schedule it once its dependencies resolve."""
+        cause = None
+        with self._lock:
+            node = self.graph.add_task(
+                fut.uid,
+                name=fut.name,
+                kind=fut.task_kind,
+                backend=fut.slot.name if fut.slot is not None else None,
+            )
+            node["timings"]["created"] = time.time()
+            if parent is not None:
+                node["parent"] = parent.uid
+            fut.node = node
+            pending = 0
+            for dep in fut.deps:
+                self.graph.add_edge(dep.uid, fut.uid)
+                state = dep.state
+                if state == DONE:
+                    continue
+                if state in FINAL:
+                    cause = dep
+                    continue
+                pending += 1
+                if dep._dependents is None:
+                    dep._dependents = [fut]
+                else:
+                    dep._dependents.append(fut)
+            fut.pending = pending
+            self.live[fut.uid] = fut
+        queue = self._queue()
+        if cause is not None:
+            queue.append((_SKIP, fut, cause))
+        elif pending == 0:
+            queue.append((_DISPATCH, fut, None))
+        self._drain()
+
+    # -- the work queue --------------------------------------------------------------------
+    def _queue(self) -> deque[tuple[int, TaskFuture, Any]]:
+        local = self._local
+        try:
+            return local.queue  # type: ignore[no-any-return]
+        except AttributeError:
+            local.queue = deque()
+            local.batches = {}
+            local.busy = False
+            return local.queue  # type: ignore[no-any-return]
+
+    def _drain(self) -> None:
+        local = self._local
+        if local.busy:
+            return
+        local.busy = True
+        queue = local.queue
+        batches: dict[BackendSlot, list[TaskFuture]] = local.batches
+        try:
+            while queue or batches:
+                while queue:
+                    action, fut, extra = queue.popleft()
+                    if action == _DISPATCH:
+                        self._dispatch(fut, batches)
+                    else:
+                        self._skip(fut, extra)
+                if batches:
+                    ready = list(batches.items())
+                    batches.clear()
+                    for slot, jobs in ready:
+                        slot.submit(jobs)
+        finally:
+            local.busy = False
+
+    def _dispatch(self, fut: TaskFuture, batches: dict[BackendSlot, list[TaskFuture]]) -> None:
+        if fut.state != PENDING:
+            return
+        try:
+            if fut.needs_resolve:
+                fut.args = resolve(fut.args, _is_future, _result_of)
+                fut.kwargs = resolve(fut.kwargs, _is_future, _result_of)
+                fut.needs_resolve = False
+            kind = fut.task_kind
+            if kind == "block":
+                self._start_block(fut)
+                return
+            slot = fut.slot
+            assert slot is not None
+            if kind == "executable":
+                if not slot.backend.runs_bodies:
+                    pass
+                elif fut.is_async:
+                    self.loop_thread.submit(self._render_async(fut))
+                    return
+                else:
+                    fut.command = _checked_command(fut, _call_body(fut))
+            else:
+                fut.fn = fut.body
+        except BaseException as exc:  # noqa: BLE001 - belongs to the task
+            self.task_failed(fut, exc)
+            return
+        fut.node["timings"]["submitted"] = time.time()  # type: ignore[index]
+        jobs = batches.get(slot)
+        if jobs is None:
+            batches[slot] = [fut]
+        else:
+            jobs.append(fut)
+
+    async def _render_async(self, fut: TaskFuture) -> None:
+        try:
+            command = await fut.body(*fut.args, **fut.kwargs)  # type: ignore[misc]
+            fut.command = _checked_command(fut, command)
+            fut.is_async = False
+        except BaseException as exc:  # noqa: BLE001
+            self.task_failed(fut, _exit_to_error(fut, exc))
+            return
+        if fut.state == PENDING:
+            fut.node["timings"]["submitted"] = time.time()  # type: ignore[index]
+            fut.slot.submit([fut])  # type: ignore[union-attr]
+
+    # -- blocks ----------------------------------------------------------------------------
+    def _start_block(self, fut: TaskFuture) -> None:
+        self.mark_running(fut)
+        handle = self.loop_thread.submit(self._run_block(fut))
+        self._blocks[fut.uid] = handle
+
+    async def _run_block(self, fut: TaskFuture) -> None:
+        token = current_block.set(fut)
+        try:
+            if fut.is_async:
+                value = await fut.body(*fut.args, **fut.kwargs)  # type: ignore[misc]
+            else:
+                value = await asyncio.to_thread(fut.body, *fut.args, **fut.kwargs)  # type: ignore[arg-type]
+        except asyncio.CancelledError:
+            self.cancel(fut, "block cancelled")
+        except BaseException as exc:  # noqa: BLE001
+            self.task_failed(fut, _exit_to_error(fut, exc))
+        else:
+            self.finish(fut, DONE, value, None)
+        finally:
+            current_block.reset(token)
+            self._blocks.pop(fut.uid, None)
+
+    # -- reports ---------------------------------------------------------------------------
+    def mark_running(self, fut: TaskFuture) -> None:
+        with self._lock:
+            if fut.state != PENDING:
+                return
+            fut.state = RUNNING
+            node = fut.node
+            if node is not None:
+                node["state"] = RUNNING
+                node["timings"]["started"] = time.time()
+        if fut.timeout is not None:
+            self._arm_timeout(fut)
+        if self.listeners:
+            self._notify(fut, RUNNING)
+
+    def task_failed(self, fut: TaskFuture, exc: BaseException) -> None:
+        """A task raised; retry it if it has retries left, else fail it."""
+        exc = _exit_to_error(fut, exc)
+        options = fut.options
+        retryable = not isinstance(exc, TaskCancelledError | DependencyFailureError)
+        if retryable and options is not None and fut.attempt < options.retries:
+            with self._lock:
+                if fut.state in FINAL:
+                    return
+                fut.attempt += 1
+                fut.state = PENDING
+                if fut.node is not None:
+                    fut.node["state"] = PENDING
+                    fut.node["attempts"] = fut.attempt + 1
+            delay = options.retry_backoff * (2 ** (fut.attempt - 1))
+            if delay > 0:
+                loop = self.loop_thread.get_loop()
+                loop.call_soon_threadsafe(loop.call_later, delay, self._redispatch, fut)
+            else:
+                self._redispatch(fut)
+            return
+        self.finish(fut, FAILED, None, exc)
+
+    def _redispatch(self, fut: TaskFuture) -> None:
+        self._queue().append((_DISPATCH, fut, None))
+        self._drain()
+
+    def finish(
+        self, fut: TaskFuture, state: str, result: Any, exc: BaseException | None
+    ) -> bool:
+        """Move ``fut`` to a final state (first report wins); wake and schedule dependents."""
+        ready: list[TaskFuture] = []
+        with self._lock:
+            if fut.state in FINAL:
+                return False
+            fut.state = state
+            fut._result = result
+            fut._exception = exc
+            node = fut.node
+            if node is not None:
+                node["state"] = state
+                node["timings"]["finished"] = time.time()
+                if exc is not None:
+                    node["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            dependents, fut._dependents = fut._dependents, None
+            if dependents and state == DONE:
+                for dep in dependents:
+                    if dep.state == PENDING:
+                        dep.pending -= 1
+                        if dep.pending == 0:
+                            ready.append(dep)
+            callbacks, fut._callbacks = fut._callbacks, None
+            waiter = fut._waiter
+            self.live.pop(fut.uid, None)
+        if waiter is not None:
+            waiter.set()
+        if callbacks:
+            for callback in callbacks:
+                try:
+                    callback(fut)
+                except Exception:  # noqa: BLE001 - a broken callback must not stop the run
+                    import logging
+
+                    logging.getLogger("asyncflow").exception(
+                        "done-callback of task %r raised", fut.name
+                    )
+        if self.listeners:
+            self._notify(fut, state)
+        queue = self._queue()
+        if dependents and state != DONE:
+            for dep in dependents:
+                queue.append((_SKIP, dep, fut))
+        for dep in ready:
+            queue.append((_DISPATCH, dep, None))
+        self._drain()
+        return True
+
+    def _skip(self, fut: TaskFuture, cause: TaskFuture) -> None:
+        if fut.state in FINAL:
+            return
+        cause_exc = cause._exception
+        if isinstance(cause_exc, DependencyFailureError):
+            root, root_task = cause_exc.root_cause, cause_exc.root_task
+        else:
+            root = cause_exc or cause.cancelled_error(None)
+            root_task = cause.name
+        error = DependencyFailureError(fut.name, [cause.name], root, root_task)
+        state = CANCELLED if isinstance(root, TaskCancelledError) else SKIPPED
+        self.finish(fut, state, None, error)
+
+    def cancel(self, fut: TaskFuture, msg: str | None = None) -> bool:
+        """Cancel ``fut`` (and so its dependents); best effort on the backend side."""
+        if fut.state in FINAL:
+            return False
+        if fut.slot is not None:
+            fut.slot.cancel(fut)
+        handle = self._blocks.get(fut.uid)
+        finished = self.finish(fut, CANCELLED, None, fut.cancelled_error(msg))
+        if handle is not None:
+            handle.cancel()
+        return finished
+
+    # -- timeouts --------------------------------------------------------------------------
+    def _arm_timeout(self, fut: TaskFuture) -> None:
+        loop = self.loop_thread.get_loop()
+        attempt = fut.attempt
+        limit = fut.timeout
+        assert limit is not None
+
+        def expire() -> None:
+            if fut.state != RUNNING or fut.attempt != attempt:
+                return
+            if fut.slot is not None:
+                fut.slot.cancel(fut)
+            handle = self._blocks.get(fut.uid)
+            if handle is not None:
+                handle.cancel()
+            self.task_failed(
+                fut,
+                TaskTimeoutError(
+                    f"task {fut.name!r} ({fut.uid}) timed out after {limit:g} s", task=fut.name
+                ),
+            )
+
+        loop.call_soon_threadsafe(loop.call_later, limit, expire)
+
+    # -- waiting -------------------------------------------------------------------------
+    def waiter(self, fut: TaskFuture) -> threading.Event | None:
+        with self._lock:
+            if fut.state in FINAL:
+                return None
+            if fut._waiter is None:
+                fut._waiter = threading.Event()
+            return fut._waiter
+
+    def add_callback(self, fut: TaskFuture, fn: Callable[[TaskFuture], Any]) -> bool:
+        with self._lock:
+            if fut.state in FINAL:
+                return False
+            if fut._callbacks is None:
+                fut._callbacks = [fn]
+            else:
+                fut._callbacks.append(fn)
+            return True
+
+    def _notify(self, fut: TaskFuture, state: str) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(fut, state)
+            except Exception:  # noqa: BLE001
+                import logging
+
+                logging.getLogger("asyncflow").exception("progress listener raised")
+
+    def cancel_all(self, msg: str) -> int:
+        """Cancel every unfinished task; returns how many were cancelled."""
+        count = 0
+        for fut in sorted(self.live.values(), key=lambda f: f.uid):
+            if self.cancel(fut, msg):
+                count += 1
+        return count
+
+
+def _call_body(fut: TaskFuture) -> Any:
+    try:
+        return fut.body(*fut.args, **fut.kwargs)  # type: ignore[misc]
+    except SystemExit as exc:
+        raise _exit_to_error(fut, exc) from None
+
+
+def _exit_to_error(fut: TaskFuture, exc: BaseException) -> BaseException:
+    if isinstance(exc, SystemExit):
+        return TaskExitError(f"task {fut.name!r} called sys.exit({exc.code!r})", task=fut.name)
+    return exc
+
+
+def _checked_command(fut: TaskFuture, command: Any) -> str | list[str]:
+    """Validate what an executable body returned: a non-empty string or argv list."""
+    where = f"executable task {fut.name!r}"
+    if command is None:
+        raise DefinitionError(
+            f"{where} returned None; its body must return the command to run, "
+            "e.g. return f\"wc -l {path}\""
+        )
+    if isinstance(command, str):
+        if not command.strip():
+            raise ValueError(f"{where} returned an empty command string")
+        return command
+    if isinstance(command, list | tuple) and command:
+        if not all(isinstance(part, str | bytes | int | float) for part in command):
+            raise DefinitionError(f"{where} returned an argv list with non-string items: {command!r}")
+        return [str(part) for part in command]
+    if isinstance(command, list | tuple):
+        raise ValueError(f"{where} returned an empty argv list")
+    raise DefinitionError(
+        f"{where} returned {type(command).__name__} {command!r}; expected a command string "
+        "or an argv list of strings"
+    )
