@@ -14,12 +14,39 @@ from asyncflow.backends.noop import NoopExecutionBackend
 from asyncflow.errors import DefinitionError, EngineClosedError
 from asyncflow.graph import TaskGraph, TaskOptions
 from asyncflow.runtime import BackendSlot, LoopThread, Scheduler, TaskFuture, current_block
-from asyncflow.runtime.args import snapshot
+from asyncflow.runtime.args import snapshot, snapshot_args
 
 _task_ids = itertools.count(1)  # process-wide: ids never collide across engines
 _engine_ids = itertools.count(1)
 
 BackendSpec = ExecutionBackend | str
+_UID_FORMATS = {"function": "task.%06d", "executable": "task.%06d", "block": "block.%06d"}
+_NO_DEPS: list[TaskFuture] = []  # shared, never mutated
+
+
+class _Collector:
+    """Called on every future found in a task's arguments: keeps ours, rejects others."""
+
+    __slots__ = ("deps", "name", "scheduler")
+
+    def __init__(self, scheduler: Scheduler, deps: dict[int, TaskFuture], name: str) -> None:
+        self.scheduler = scheduler
+        self.deps = deps
+        self.name = name
+
+    def __call__(self, value: Any) -> bool:
+        if type(value) is TaskFuture and value._sched is self.scheduler:
+            self.deps[id(value)] = value
+            return True
+        if type(value) is TaskFuture:
+            raise DefinitionError(
+                f"task {self.name!r}: an argument is a future of another engine "
+                f"({value.uid}); pass its value instead (await it or call .result())"
+            )
+        raise DefinitionError(
+            f"task {self.name!r}: an argument is a {type(value).__name__}, which asyncflow "
+            "does not wait on; await it first and pass its value"
+        )
 
 
 class WorkflowEngine:
@@ -163,27 +190,13 @@ class WorkflowEngine:
             )
         scheduler = self._scheduler
         deps: dict[int, TaskFuture] = {}
-        name = definition.name
-
-        def found(value: Any) -> bool:
-            if type(value) is TaskFuture and value._sched is scheduler:
-                deps[id(value)] = value
-                return True
-            if type(value) is TaskFuture:
-                raise DefinitionError(
-                    f"task {name!r}: an argument is a future of another engine "
-                    f"({value.uid}); pass its value instead (await it or call .result())"
-                )
-            raise DefinitionError(
-                f"task {name!r}: an argument is a {type(value).__name__}, which asyncflow "
-                "does not wait on; await it first and pass its value"
-            )
-
         has_futures = False
         if args:
-            args, has_futures = snapshot(args, found)
+            args, has_futures = snapshot_args(
+                args, lambda: _Collector(scheduler, deps, definition.name)
+            )
         if kwargs:
-            kwargs, has_kw = snapshot(kwargs, found)
+            kwargs, has_kw = snapshot(kwargs, _Collector(scheduler, deps, definition.name))
             has_futures = has_futures or has_kw
         _check_arity(definition, args, kwargs)
         options = definition.options
@@ -194,11 +207,11 @@ class WorkflowEngine:
         else:
             description = options.task_description
         kind = definition.kind
-        slot = None if kind == "block" else self._slot_for(options.backend, name)
+        slot = None if kind == "block" else self._slot_for(options.backend, definition.name)
         future = TaskFuture(
             scheduler,
-            f"{kind if kind != 'function' else 'task'}.{next(_task_ids):06d}",
-            name,
+            _UID_FORMATS[kind] % next(_task_ids),
+            definition.name,
             kind,
             definition.body if kind == "function" else definition.fn,
             args,
@@ -207,7 +220,7 @@ class WorkflowEngine:
             description=description,
             options=options,
             slot=slot,
-            deps=list(deps.values()),
+            deps=list(deps.values()) if deps else _NO_DEPS,
             needs_resolve=has_futures,
         )
         scheduler.add(future, current_block.get())
@@ -294,6 +307,11 @@ def _normalise_backends(
 
 def _check_arity(definition: TaskDefinition, args: tuple[Any, ...], kwargs: Any) -> None:
     """Reject a call the function cannot accept, naming the task (cheap common case)."""
+    arity = definition.arity
+    if arity is not None and not kwargs:
+        required, maximum = arity
+        if len(args) >= required and (maximum is None or len(args) <= maximum):
+            return
     signature = definition.signature
     if signature is None:
         return

@@ -84,6 +84,7 @@ class TaskDefinition:
             self.signature = None
         params = self.signature.parameters if self.signature else {}
         self._takes_description = "task_description" in params
+        self.arity = _simple_arity(self.signature)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
     @property
@@ -141,3 +142,21 @@ def validate_options(options: TaskOptions, name: str) -> None:
         raise DefinitionError(f"task {name!r}: retry_backoff must be >= 0")
     if not isinstance(options.task_description, Mapping):
         raise DefinitionError(f"task {name!r}: task_description must be a dict")
+
+
+def _simple_arity(signature: inspect.Signature | None) -> tuple[int, int | None] | None:
+    """(required, maximum) positional counts when positional calls can be checked by length."""
+    if signature is None:
+        return None
+    required, maximum = 0, 0
+    unbounded = False
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_POSITIONAL:
+            unbounded = True
+        elif param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            maximum += 1
+            if param.default is param.empty:
+                required += 1
+        elif param.kind is param.KEYWORD_ONLY and param.default is param.empty:
+            return None  # needs a keyword: let the full check decide
+    return required, (None if unbounded else maximum)

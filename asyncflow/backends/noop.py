@@ -34,7 +34,6 @@ class NoopExecutionBackend(ExecutionBackend):
 
     def submit(self, jobs: Sequence[Job]) -> None:
         for job in jobs:
-            job.set_running()
             job.set_result(DryRunResult(job.name, job.uid))
 
     def cancel(self, job: Job) -> bool:

@@ -89,8 +89,21 @@ NAMED_TERMINALS = {
     "PARAM_REF": "a $parameter",
     "$END": "end of file",
 }
-KEYWORDS = {"from", "import", "as", "shell", "task", "let", "param", "backend", "run", "with",
-            "each", "true", "false"}
+KEYWORDS = {
+    "from",
+    "import",
+    "as",
+    "shell",
+    "task",
+    "let",
+    "param",
+    "backend",
+    "run",
+    "with",
+    "each",
+    "true",
+    "false",
+}
 STATEMENT_STARTS = {"FROM", "SHELL", "TASK", "LET", "PARAM", "BACKEND", "RUN"}
 EXPRESSION_STARTS = {"NAME", "EACH", "LPAR", "LSQB"}
 VALUE_STARTS = {"STRING", "INT", "FLOAT", "TRUE", "FALSE", "PARAM_REF", "LSQB"}
@@ -107,17 +120,20 @@ def describe_expected(expected: set[str], words: dict[str, str]) -> str:
     """The terminals a parser would accept, said in words, most useful first."""
     expected = set(expected)
     parts: list[str] = []
-    if EXPRESSION_STARTS <= expected:
+    if expected >= EXPRESSION_STARTS:
         parts.append("a task name")
         expected -= {"NAME"}
-    if VALUE_STARTS <= expected:
-        parts.append("a value")
+    if expected >= VALUE_STARTS and "NAME" in expected:
+        parts.append("an argument (name=value)")
+        expected -= VALUE_STARTS | {"NAME"}
+    if expected >= VALUE_STARTS:
+        parts.append("a value (a number, a string, true, false, a $parameter or a [list])")
         expected -= VALUE_STARTS
-    statement = STATEMENT_STARTS <= expected
+    statement = expected >= STATEMENT_STARTS
     expected -= STATEMENT_STARTS if statement else set()
     end = "$END" in expected
     expected.discard("$END")
-    order = ["VBAR", "AMPERSAND", "COMMA", "RPAR", "RSQB", "LPAR", "LSQB", "EACH", "EQUAL"]
+    order = ["PIPE", "AMP", "COMMA", "RPAR", "RSQB", "LPAR", "LSQB", "EACH", "EQUAL"]
     rest = sorted(expected, key=lambda t: (order.index(t) if t in order else len(order), t))
     parts.extend(words.get(t, "a symbol") for t in rest)
     if statement:
@@ -146,13 +162,18 @@ def describe_token(token: Token) -> str:
     return f"'{token}'"
 
 
-def syntax_error(exc: UnexpectedInput, source: Source, words: dict[str, str]) -> FlowError:
+def syntax_error(
+    exc: UnexpectedInput,
+    source: Source,
+    words: dict[str, str],
+    accepts_at_end: set[str] | None = None,
+) -> FlowError:
     """The FlowError that tells the user what Lark's exception means."""
-    if isinstance(exc, UnexpectedToken) and exc.token.type == "$END" or isinstance(
+    if (isinstance(exc, UnexpectedToken) and exc.token.type == "$END") or isinstance(
         exc, UnexpectedEOF
     ):
         line, column = source.end()
-        expected = getattr(exc, "accepts", None) or exc.expected
+        expected = accepts_at_end or getattr(exc, "accepts", None) or exc.expected
         wanted = describe_expected(set(expected) - {"$END"}, words)
         message = "unexpected end of file" + (f", expected {wanted}" if wanted else "")
         return source.error(message, line, column, FlowSyntaxError)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from lark import Token, Transformer, v_args
+from lark import Token, v_args
 from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
+from lark.visitors import Transformer_NonRecursive
 
 from asyncflow.dsl import ast
 from asyncflow.dsl.diagnostics import Source, syntax_error, terminal_words
@@ -33,7 +34,7 @@ def unquote(raw: str) -> str:
 
 
 @v_args(meta=True, inline=True)
-class FlowTransformer(Transformer[Token, ast.Module]):
+class FlowTransformer(Transformer_NonRecursive):
     """Build AST records from Lark's parse tree; every record keeps its line and column."""
 
     # values
@@ -78,11 +79,12 @@ class FlowTransformer(Transformer[Token, ast.Module]):
     def call(self, meta: Meta, name: Token, args: tuple[ast.Arg, ...] | None = None) -> ast.Call:
         return ast.Call(meta.line, meta.column, _ident(name), args)
 
-    def pipe(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Pipe:
-        return ast.Pipe(meta.line, meta.column, left, right)
+    # a pipe or a group is placed at its operator, where composition errors point
+    def pipe(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Pipe:
+        return ast.Pipe(op.line or meta.line, op.column or meta.column, left, right)
 
-    def par(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Par:
-        return ast.Par(meta.line, meta.column, left, right)
+    def par(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Par:
+        return ast.Par(op.line or meta.line, op.column or meta.column, left, right)
 
     def list_group(self, meta: Meta, *items: ast.Expr) -> ast.ListGroup:
         return ast.ListGroup(meta.line, meta.column, tuple(items))
@@ -127,13 +129,15 @@ class FlowTransformer(Transformer[Token, ast.Module]):
 
     def backend_def(self, meta: Meta, name: Token) -> ast.BackendDef:
         text = unquote(str(name)) if name.type == "STRING" else str(name)
-        return ast.BackendDef(meta.line, meta.column, ast.Ident(name.line or 1, name.column or 1, text))
+        return ast.BackendDef(
+            meta.line, meta.column, ast.Ident(name.line or 1, name.column or 1, text)
+        )
 
     def inputs(self, meta: Meta, *values: ast.Value) -> tuple[ast.Value, ...]:
         return values
 
     def run_stmt(self, meta: Meta, *parts: Any) -> ast.Run:
-        inputs: tuple[ast.Value, ...] = parts[0] if len(parts) == 2 else ()
+        inputs: tuple[ast.Value, ...] = parts[0] if len(parts) == 3 else ()
         return ast.Run(meta.line, meta.column, inputs, parts[-1])
 
     def start(self, meta: Meta, *statements: ast.Statement) -> ast.Module:
@@ -142,10 +146,22 @@ class FlowTransformer(Transformer[Token, ast.Module]):
 
 @functools.cache
 def _words() -> dict[str, str]:
-    literals = {
-        t.name: t.pattern.value for t in flow_parser().terminals if t.pattern.type == "str"
-    }
+    literals = {t.name: t.pattern.value for t in flow_parser().terminals if t.pattern.type == "str"}
     return terminal_words(literals)
+
+
+def _accepts_at_end(text: str) -> set[str] | None:
+    """What the parser would take at the end of ``text``, before it reduces for end of file.
+
+    The exception Lark raises at the end of the file reports the state after those
+    reductions, which forgets e.g. that '&' could still follow ``(a & b``.
+    """
+    try:
+        interactive = flow_parser().parse_interactive(text)
+        interactive.exhaust_lexer()
+        return set(interactive.accepts())
+    except UnexpectedInput:
+        return None
 
 
 def parse(text: str, filename: str = "<flow>") -> ast.Module:
@@ -154,6 +170,6 @@ def parse(text: str, filename: str = "<flow>") -> ast.Module:
     try:
         tree = flow_parser().parse(text)
     except UnexpectedInput as exc:
-        raise syntax_error(exc, source, _words()) from exc
+        raise syntax_error(exc, source, _words(), _accepts_at_end(text)) from exc
     module: ast.Module = FlowTransformer().transform(tree)
     return module

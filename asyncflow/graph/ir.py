@@ -109,18 +109,51 @@ class TaskGraph(nx.DiGraph):  # type: ignore[type-arg]
         spec: TaskSpec | None = None,
         **attrs: Any,
     ) -> dict[str, Any]:
-        """Add one node with the attribute contract filled in; returns its attribute dict."""
-        self.add_node(
-            node_id,
-            name=name,
-            kind=str(kind),
-            state=TaskState.PENDING.value,
-            backend=backend,
-            timings={},
-            spec=spec,
-            **attrs,
-        )
-        return self._node[node_id]  # type: ignore[no-any-return]
+        """Add one node with the attribute contract filled in; returns its attribute dict.
+
+        This is on the hot path of every task submission, so it fills networkx's own
+        adjacency dicts directly (the same structures ``add_node`` fills).
+        """
+        attributes = {
+            "name": name,
+            "kind": str(kind),
+            "state": TaskState.PENDING.value,
+            "backend": backend,
+            "timings": {},
+            "spec": spec,
+        }
+        if attrs:
+            attributes.update(attrs)
+        nodes = self._node
+        if node_id in nodes:
+            nodes[node_id].update(attributes)
+            return nodes[node_id]  # type: ignore[no-any-return]
+        if node_id is None:
+            raise ValueError("None cannot be a node")
+        self._succ[node_id] = {}
+        self._pred[node_id] = {}
+        nodes[node_id] = attributes
+        self._forget_cache()
+        return attributes
+
+    def insert(self, node_id: str, attributes: dict[str, Any]) -> None:
+        """Add a new node whose attribute dict is ``attributes`` itself (hot path)."""
+        self._succ[node_id] = {}
+        self._pred[node_id] = {}
+        self._node[node_id] = attributes
+        self._forget_cache()
+
+    def link(self, producer: str, consumer: str) -> None:
+        """Add the edge ``producer -> consumer`` between two existing nodes (fast path)."""
+        data: dict[str, Any] = {}
+        self._succ[producer][consumer] = data
+        self._pred[consumer][producer] = data
+        self._forget_cache()
+
+    def _forget_cache(self) -> None:
+        cache = self.__dict__.get("__networkx_cache__")
+        if cache:
+            cache.clear()
 
     def tasks(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Yield ``(node_id, attributes)`` in insertion order."""

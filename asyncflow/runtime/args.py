@@ -36,6 +36,20 @@ def snapshot(value: Any, found: Callable[[Any], bool]) -> tuple[Any, bool]:
     return value, False
 
 
+def snapshot_args(
+    args: tuple[Any, ...], make_found: Callable[[], Callable[[Any], bool]]
+) -> tuple[Any, bool]:
+    """:func:`snapshot` for a positional-argument tuple, fast when all are plain values.
+
+    ``make_found`` builds the ``found`` callback only when it may be needed.
+    """
+    atomic = _ATOMIC
+    for value in args:
+        if type(value) not in atomic:
+            return _snapshot_container(args, make_found())
+    return args, False
+
+
 def _snapshot_container(value: Any, found: Callable[[Any], bool]) -> tuple[Any, bool]:
     any_future = False
     if isinstance(value, dict):

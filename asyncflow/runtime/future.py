@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import weakref
 from collections import deque
@@ -146,10 +147,49 @@ class TaskFuture(Job):
         """Cancel the task and its dependents; False if it already finished."""
         return self._sched.cancel(self, msg)
 
-    def add_done_callback(self, fn: Callable[[TaskFuture], Any]) -> None:
-        """Call ``fn(future)`` when the task finishes (at once if it has)."""
-        if not self._sched.add_callback(self, fn):
-            fn(self)
+    def add_done_callback(
+        self, fn: Callable[[TaskFuture], Any], *, context: contextvars.Context | None = None
+    ) -> None:
+        """Call ``fn(future)`` when the task finishes.
+
+        Registered from inside a running event loop, ``fn`` runs on that loop (as with
+        asyncio futures, so ``asyncio.gather`` and friends accept task futures directly);
+        registered from plain code, it runs on the thread that finished the task (as with
+        ``concurrent.futures``), or at once if the task has finished.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            if not self._sched.add_callback(self, fn):
+                fn(self)
+            return
+        bridge = _bridge_for(loop)
+
+        def on_loop(fut: TaskFuture) -> None:
+            bridge.post(fn, fut, context)
+
+        on_loop.__wrapped__ = fn  # type: ignore[attr-defined]
+        if not self._sched.add_callback(self, on_loop):
+            loop.call_soon(fn, self, context=context)
+
+    def remove_done_callback(self, fn: Callable[[TaskFuture], Any]) -> int:
+        """Remove every registration of ``fn``; returns how many were removed."""
+        return self._sched.remove_callback(self, fn)
+
+    # -- what asyncio needs to treat a TaskFuture as one of its futures --------------------
+    _asyncio_future_blocking = False
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    def _make_cancelled_error(self) -> BaseException:
+        return self._exception or self.cancelled_error(None)
+
+    @property
+    def _cancel_message(self) -> str | None:
+        return str(self._exception) if self._exception is not None else None
 
     def _wait(self, timeout: float | None) -> None:
         event = self._sched.waiter(self)
@@ -161,8 +201,8 @@ class TaskFuture(Job):
             loop = asyncio.get_running_loop()
             waiter = loop.create_future()
             bridge = _bridge_for(loop)
-            self.add_done_callback(lambda _f: bridge.post(waiter))
-            yield from waiter
+            if self._sched.add_callback(self, lambda _f: bridge.post(_wake, waiter, None)):
+                yield from waiter
         return self.result()
 
     def __repr__(self) -> str:
@@ -179,17 +219,19 @@ class TaskFuture(Job):
 
 
 class _LoopBridge:
-    """Wakes awaiting coroutines on one loop, many completions per loop wake-up."""
+    """Runs callbacks on one loop, from any thread, with one loop wake-up per batch."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.pending: deque[asyncio.Future[Any]] = deque()
+        self.pending: deque[tuple[Callable[[Any], Any], Any, contextvars.Context | None]] = (
+            deque()
+        )
         self.scheduled = False
         self.lock = threading.Lock()
 
-    def post(self, waiter: asyncio.Future[Any]) -> None:
+    def post(self, fn: Callable[[Any], Any], arg: Any, context: contextvars.Context | None) -> None:
         with self.lock:
-            self.pending.append(waiter)
+            self.pending.append((fn, arg, context))
             if self.scheduled:
                 return
             self.scheduled = True
@@ -203,9 +245,16 @@ class _LoopBridge:
             items = list(self.pending)
             self.pending.clear()
             self.scheduled = False
-        for waiter in items:
-            if not waiter.done():
-                waiter.set_result(None)
+        for fn, arg, context in items:
+            if context is None:
+                fn(arg)
+            else:
+                context.run(fn, arg)
+
+
+def _wake(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 _bridges: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBridge] = (

@@ -72,20 +72,22 @@ class Scheduler:
     def add(self, fut: TaskFuture, parent: TaskFuture | None = None) -> None:
         """Record ``fut`` in the graph and schedule it once its dependencies resolve."""
         cause = None
+        node = {
+            "name": fut.name,
+            "kind": fut.task_kind,
+            "state": PENDING,
+            "backend": fut.slot.name if fut.slot is not None else None,
+            "timings": {"created": time.time()},
+            "spec": None,
+        }
         with self._lock:
-            node = self.graph.add_task(
-                fut.uid,
-                name=fut.name,
-                kind=fut.task_kind,
-                backend=fut.slot.name if fut.slot is not None else None,
-            )
-            node["timings"]["created"] = time.time()
+            self.graph.insert(fut.uid, node)
             if parent is not None:
                 node["parent"] = parent.uid
             fut.node = node
             pending = 0
             for dep in fut.deps:
-                self.graph.add_edge(dep.uid, fut.uid)
+                self.graph.link(dep.uid, fut.uid)
                 state = dep.state
                 if state == DONE:
                     continue
@@ -265,7 +267,10 @@ class Scheduler:
             node = fut.node
             if node is not None:
                 node["state"] = state
-                node["timings"]["finished"] = time.time()
+                timings = node["timings"]
+                timings["finished"] = now = time.time()
+                if "started" not in timings and state == DONE:
+                    timings["started"] = now  # reported done without a "running" first
                 if exc is not None:
                     node["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             dependents, fut._dependents = fut._dependents, None
@@ -292,13 +297,14 @@ class Scheduler:
                     )
         if self.listeners:
             self._notify(fut, state)
-        queue = self._queue()
-        if dependents and state != DONE:
-            for dep in dependents:
-                queue.append((_SKIP, dep, fut))
-        for dep in ready:
-            queue.append((_DISPATCH, dep, None))
-        self._drain()
+        if dependents:
+            queue = self._queue()
+            if state != DONE:
+                for dep in dependents:
+                    queue.append((_SKIP, dep, fut))
+            for dep in ready:
+                queue.append((_DISPATCH, dep, None))
+            self._drain()
         return True
 
     def _skip(self, fut: TaskFuture, cause: TaskFuture) -> None:
@@ -368,6 +374,15 @@ class Scheduler:
             else:
                 fut._callbacks.append(fn)
             return True
+
+    def remove_callback(self, fut: TaskFuture, fn: Callable[[TaskFuture], Any]) -> int:
+        with self._lock:
+            callbacks = fut._callbacks or []
+            keep = [cb for cb in callbacks if cb is not fn and getattr(cb, "__wrapped__", None) is not fn]
+            removed = len(callbacks) - len(keep)
+            if fut._callbacks is not None:
+                fut._callbacks = keep
+            return removed
 
     def _notify(self, fut: TaskFuture, state: str) -> None:
         for listener in list(self.listeners):
