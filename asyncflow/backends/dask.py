@@ -16,8 +16,8 @@ import itertools
 import logging
 import re
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from distributed import Client, Future, LocalCluster
 from distributed.client import FutureCancelledError
@@ -232,39 +232,27 @@ class DaskExecutionBackend(ExecutionBackend):
                 return  # start() flushes once connected
             jobs = list(self._queued.values())
             self._queued.clear()
+        client = self.client
+        groups: dict[tuple[Any, ...], list[_Prepared]] = {}
         for job in jobs:
             if job.finished:
                 continue
-            if self._closed or self.client is None:
+            if self._closed or client is None:
                 job.set_exception(
                     BackendError(f"task {job.name!r}: the dask backend was shut down")
                 )
                 continue
             try:
-                future = self._submit_one(self.client, job)
+                prepared = self._prepare(job)
             except BackendError as exc:
                 job.set_exception(exc)
                 continue
-            except Exception as exc:
-                job.set_exception(
-                    TaskError(
-                        f"task {job.name!r} could not be sent to Dask: {_describe(exc)} "
-                        "(its function, arguments and results must be picklable)",
-                        task=job.name,
-                    )
-                )
-                continue
-            self._track(job, future)
-            job.set_running()
+            groups.setdefault(_freeze(prepared.options), []).append(prepared)
+        for batch in groups.values():
+            assert client is not None
+            self._send(client, batch)
 
-    def _track(self, job: Job, future: Future) -> None:
-        with self._lock:
-            self._running[job.uid] = (job, future)
-        watcher = asyncio.ensure_future(self._watch(job, future))
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
-
-    def _submit_one(self, client: Client, job: Job) -> Future:
+    def _prepare(self, job: Job) -> _Prepared:
         options = submit_options(
             job.description, job.name, worker_resources=self._worker_resources
         )
@@ -277,10 +265,40 @@ class DaskExecutionBackend(ExecutionBackend):
             if job.fn is None:
                 raise BackendError(f"task {job.name!r}: function task without a function")
             call = FunctionCall(job.fn, tuple(job.args), dict(job.kwargs), job.name)
-        # the counter keeps keys unique when one job is submitted again (engine retries),
+        # the counter keeps keys unique when one job is submitted again (engine retries);
         # the name prefix lets Dask group and display tasks by task name
         key = f"{_KEY_UNSAFE.sub('_', job.name) or 'task'}-{next(self._keys)}-{job.uid}"
-        return client.submit(run_call, call, key=key, pure=False, **options)
+        return _Prepared(job, call, key, options)
+
+    def _send(self, client: Client, batch: list[_Prepared]) -> None:
+        """Send jobs that share Dask options as one graph; isolate failures if it fails."""
+        options = batch[0].options
+        try:
+            if len(batch) == 1:
+                only = batch[0]
+                futures = [client.submit(run_call, only.call, key=only.key, pure=False, **options)]
+            else:
+                calls = [p.call for p in batch]
+                keys = [p.key for p in batch]
+                futures = client.map(run_call, calls, key=keys, pure=False, **options)
+        except Exception as exc:
+            if len(batch) > 1:  # find the job(s) that cannot be sent, send the rest
+                for prepared in batch:
+                    self._send(client, [prepared])
+                return
+            job = batch[0].job
+            job.set_exception(_send_error(job, exc))
+            return
+        for prepared, future in zip(batch, futures, strict=True):
+            self._track(prepared.job, future)
+            prepared.job.set_running()
+
+    def _track(self, job: Job, future: Future) -> None:
+        with self._lock:
+            self._running[job.uid] = (job, future)
+        watcher = asyncio.ensure_future(self._watch(job, future))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
 
     # -- results ----------------------------------------------------------------------
     async def _watch(self, job: Job, future: Future) -> None:
@@ -352,6 +370,36 @@ class DaskExecutionBackend(ExecutionBackend):
             return
         task = asyncio.ensure_future(self.client.cancel([future], reason="asyncflow-cancel"))
         task.add_done_callback(_log_failure)
+
+
+class _Prepared(NamedTuple):
+    job: Job
+    call: FunctionCall | CommandCall
+    key: str
+    options: dict[str, Any]
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for submit options, to group jobs that share them."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _send_error(job: Job, exc: BaseException) -> BaseException:
+    root = exc
+    while root.__cause__ is not None or root.__context__ is not None:
+        root = root.__cause__ or root.__context__  # type: ignore[assignment]
+    error = TaskError(
+        f"task {job.name!r} could not be sent to Dask: its function or arguments cannot "
+        f"be pickled ({_describe(root)}). Define the function at module top level and "
+        "pass picklable arguments, or use the thread backend.",
+        task=job.name,
+    )
+    error.__cause__ = exc
+    return error
 
 
 def _task_error(job: Job, exc: BaseException | None, tb: Any) -> BaseException:

@@ -113,7 +113,10 @@ def keyword_problem(fn: Callable[..., Any], keyword: str) -> str | None:
     param = params.get(keyword)
     if param is None:
         names = [n for n, p in params.items() if p.kind is not inspect.Parameter.POSITIONAL_ONLY]
-        return f"has no parameter '{keyword}'{did_you_mean(keyword, names)}"
+        listed = ", ".join(names) or "none"
+        return (
+            f"has no parameter '{keyword}'{did_you_mean(keyword, names)}; its parameters: {listed}"
+        )
     if param.kind is inspect.Parameter.POSITIONAL_ONLY:
         return f"takes '{keyword}' only by position"
     return None

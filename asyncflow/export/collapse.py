@@ -1,4 +1,5 @@
-"""Collapsing: many sibling tasks become one drawn node labelled ``name ×N``.
+"""Collapsing: many sibling tasks become one drawn node labelled with a count
+(``name`` and a multiplication sign, then ``N``).
 
 A fan-out of one task over many items (same name and kind, same column, same predecessors
 and successors) is drawn once. Per-item chains (``a_i → b_i`` for every item) collapse too:

@@ -124,9 +124,7 @@ def _build(lay: GraphLayout, *, durations: bool, max_labels: int, labels: bool) 
         b = band_of[col]
         return MARGIN + SHADOW + tops[b] + (y - lows[b]) * row + row / 2
 
-    width = 2 * MARGIN + SHADOW + max(
-        (col_x[c] + col_w[c] for c in range(n_cols)), default=BARE_W
-    )
+    width = 2 * MARGIN + SHADOW + max((col_x[c] + col_w[c] for c in range(n_cols)), default=BARE_W)
     height = 2 * MARGIN + top
     scale = min(1.0, MAX_W / width, MAX_H / height)
     s = scale
@@ -154,10 +152,8 @@ def _build(lay: GraphLayout, *, durations: bool, max_labels: int, labels: bool) 
         for (c1, y1), last in zip(edge.points[1:], _last_flags(len(edge.points) - 1), strict=True):
             left = (MARGIN + col_x[c1]) * s
             ny = where(c1, y1) * s
-            if band_of[c1] == band_of[c0]:
-                bend = (left - x) / 2
-            else:  # carriage return into the next band
-                bend = 0.35 * s
+            # into the next band: a carriage return, bending back leftwards
+            bend = (left - x) / 2 if band_of[c1] == band_of[c0] else 0.35 * s
             verts += [(x + bend, y), (left - bend, ny), (left, ny)]
             codes += [CURVE4, CURVE4, CURVE4]
             x, y, c0 = left, ny, c1
@@ -246,8 +242,14 @@ def polygon(shape: str, x: float, y: float, w: float, h: float) -> list[tuple[fl
     a, b = w / 2, h / 2
     if shape == "hexagon":
         c = min(b * 0.8, a / 3)
-        return [(x - a, y), (x - a + c, y - b), (x + a - c, y - b), (x + a, y),
-                (x + a - c, y + b), (x - a + c, y + b)]  # fmt: skip
+        return [
+            (x - a, y),
+            (x - a + c, y - b),
+            (x + a - c, y - b),
+            (x + a, y),
+            (x + a - c, y + b),
+            (x - a + c, y + b),
+        ]
     if shape == "slant":
         c = min(b * 0.6, a / 4)
         return [(x - a + c, y - b), (x + a, y - b), (x + a - c, y + b), (x - a, y + b)]
@@ -263,8 +265,12 @@ _ARC = [(math.cos(t), math.sin(t)) for t in (i * math.pi / 10 for i in range(6))
 def _rounded(x: float, y: float, a: float, b: float, r: float) -> list[tuple[float, float]]:
     r = min(r, a, b)
     points = []
-    corners = ((a - r, b - r, 1, 1), (-(a - r), b - r, -1, 1), (-(a - r), -(b - r), -1, -1),
-               (a - r, -(b - r), 1, -1))  # fmt: skip
+    corners = (
+        (a - r, b - r, 1, 1),
+        (-(a - r), b - r, -1, 1),
+        (-(a - r), -(b - r), -1, -1),
+        (a - r, -(b - r), 1, -1),
+    )
     for k, (cx, cy, sx, sy) in enumerate(corners):
         arc = _ARC if k % 2 == 0 else _ARC[::-1]
         for cos, sin in arc:

@@ -12,6 +12,8 @@ Pure Python, no matplotlib. The steps are the classic layered ("Sugiyama") ones:
 
 from __future__ import annotations
 
+import itertools
+
 from asyncflow.export.collapse import DEFAULT_COLLAPSE_THRESHOLD, build_nodes
 from asyncflow.export.model import GraphLayout, LayoutEdge
 from asyncflow.export.source import as_graph
@@ -114,7 +116,7 @@ class _Builder:
             self.columns[col].append(w)
             path.append(w)
         path.append(v)
-        for a, b in zip(path, path[1:], strict=False):
+        for a, b in itertools.pairwise(path):
             self.down[a].append(b)
             self.up[b].append(a)
         return path
@@ -211,7 +213,7 @@ class _Builder:
             near = (self.up[v] + self.down[v]) if nbrs is None else nbrs[v]
             desired.append(sum(y[w] for w in near) / len(near) if near else y[v])
         heights = [self._height(v) for v in col]
-        gaps = [(a + b) / 2 for a, b in zip(heights, heights[1:], strict=False)]
+        gaps = [(a + b) / 2 for a, b in itertools.pairwise(heights)]
         weights = [1.0 if v < self.n_real else _WAYPOINT_WEIGHT for v in col]
         for v, value in zip(col, _project(desired, gaps, weights), strict=True):
             y[v] = value
@@ -264,4 +266,3 @@ def _inversions(values: list[int]) -> int:
             tree[i] += 1
             i += i & -i
     return count
-

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+#: the multiplication sign in count labels (a group of 1000 "work" tasks: work, sign, 1000)
+TIMES = "\u00d7"
+
 
 @dataclass(slots=True)
 class LayoutNode:
@@ -19,7 +22,7 @@ class LayoutNode:
         state: the majority state of the members.
         states: how many members are in each state.
         collapsed: True when ``members`` holds more than one task.
-        count: the ``×N`` shown in the label: members of a group, or items of a map node.
+        count: the N shown as "times N" in the label: members of a group, or items of a map node.
         duration: run time in seconds: ``finished - started`` for a task, first start to
             last finish for a group; None when unknown.
         error: the failure message of a single failed task.
@@ -49,8 +52,8 @@ class LayoutNode:
 
     @property
     def title(self) -> str:
-        """``name`` with ``×N`` when the node stands for many tasks or items."""
-        return self.name if self.count is None else f"{self.name} ×{self.count}"
+        """``name`` followed by "times N" when the node stands for many tasks or items."""
+        return self.name if self.count is None else f"{self.name} {TIMES}{self.count}"
 
     @property
     def note(self) -> str | None:
@@ -61,7 +64,7 @@ class LayoutNode:
 
     @property
     def label(self) -> str:
-        """The full one-line label, e.g. ``work ×1000 (3 failed)``."""
+        """The full one-line label, e.g. ``work`` times 1000 ``(3 failed)``."""
         note = self.note
         return self.title if note is None else f"{self.title} ({note})"
 

@@ -28,9 +28,7 @@ class Look:
 
 KINDS: dict[str, Look] = {
     "function": Look("function", "#dbe9f6", "#41729f"),
-    "executable": Look(
-        "executable (shell)", "#fde3c4", "#b36b1e", "hexagon", "hexagon", "filled"
-    ),
+    "executable": Look("executable (shell)", "#fde3c4", "#b36b1e", "hexagon", "hexagon", "filled"),
     "block": Look("block", "#e8def5", "#6f5499", "double", "box", "filled"),
     "map": Look("map (per item)", "#d3efe4", "#2f8566", "stack", "box3d", "filled"),
     "group": Look("group", "#f3efd0", "#8a7d2b", "pill", "ellipse", "filled"),
@@ -130,7 +128,7 @@ def format_duration(seconds: float) -> str:
 
 
 _NARROW = set("ijlft!.,:;'|()[]{} ")
-_WIDE = set("mwMW@%×")
+_WIDE = set("mwMW@%")
 
 
 def text_width(text: str, size: float) -> float:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asyncflow.errors import (
+    BackendError,
     DefinitionError,
     DependencyFailureError,
     TaskCancelledError,
@@ -156,6 +157,7 @@ class Scheduler:
                 return
             slot = fut.slot
             assert slot is not None
+            _check_support(slot, fut)
             if kind == "executable":
                 if not slot.backend.runs_bodies:
                     pass
@@ -400,6 +402,14 @@ class Scheduler:
             if self.cancel(fut, msg):
                 count += 1
         return count
+
+
+def _check_support(slot: BackendSlot, fut: TaskFuture) -> None:
+    backend = slot.backend
+    if fut.kind == "executable" and not backend.supports_executables:
+        raise BackendError(f"task {fut.name!r}: backend {slot.name!r} cannot run shell commands")
+    if fut.kind == "function" and not backend.supports_functions:
+        raise BackendError(f"task {fut.name!r}: backend {slot.name!r} cannot run Python functions")
 
 
 def _call_body(fut: TaskFuture) -> Any:

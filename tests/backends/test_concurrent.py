@@ -1,0 +1,139 @@
+"""The thread/process backend, and a custom backend written against the base class."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from asyncflow import (
+    ConcurrentExecutionBackend,
+    ExecutionBackend,
+    TaskError,
+    TaskExitError,
+    WorkerLostError,
+    WorkflowEngine,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def square(x):
+    return x * x
+
+
+async def async_square(x):
+    return x * x
+
+
+def raise_value_error(x):
+    raise ValueError(f"bad value {x}")
+
+
+def leave(code):
+    sys.exit(code)
+
+
+def die():
+    os._exit(9)
+
+
+@pytest.fixture(scope="module")
+def procs():
+    engine = WorkflowEngine(backend=ConcurrentExecutionBackend(ProcessPoolExecutor(2)))
+    yield engine
+    engine.close()
+
+
+def test_functions_and_commands_cross_the_process_boundary(procs):
+    sq = procs.function_task(square)
+    asq = procs.function_task(async_square)
+
+    @procs.executable_task
+    def pid():
+        return "echo $$"
+
+    assert sq(asq(3)).result() == 81
+    assert pid().result().isdigit()
+    assert [sq(i).result() for i in range(5)] == [0, 1, 4, 9, 16]
+
+
+def test_exceptions_cross_the_process_boundary(procs):
+    bad = procs.function_task(raise_value_error)
+    err = bad(7).exception()
+    assert isinstance(err, ValueError) and str(err) == "bad value 7"
+    assert isinstance(procs.function_task(leave)(2).exception(), TaskExitError)
+
+
+def test_an_unpicklable_function_fails_with_a_clear_error(procs):
+    factor = 3
+
+    @procs.function_task
+    def local(x):
+        return x * factor
+
+    err = local(1).exception(timeout=30)
+    assert isinstance(err, TaskError)
+    assert "'local'" in str(err) and "pickled" in str(err)
+
+
+def test_a_dead_worker_process_fails_the_task_with_worker_lost():
+    engine = WorkflowEngine(backend=ConcurrentExecutionBackend(ProcessPoolExecutor(1)))
+    try:
+        err = engine.function_task(die)().exception(timeout=30)
+        assert isinstance(err, WorkerLostError)
+        assert "'die'" in str(err) and "died" in str(err)
+    finally:
+        engine.close()
+
+
+class InlineBackend(ExecutionBackend):
+    """Runs every job at once in the submitting thread (the docs' worked example)."""
+
+    name = "inline"
+    supports_executables = False
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def submit(self, jobs):
+        for job in jobs:
+            self.seen.append(job.name)
+            job.set_running()
+            try:
+                value = job.fn(*job.args, **job.kwargs)
+            except Exception as exc:
+                job.set_exception(exc)
+            else:
+                job.set_result(value)
+
+
+def test_a_workflow_on_a_custom_backend():
+    backend = InlineBackend()
+    with WorkflowEngine(backend=backend) as flow:
+
+        @flow.function_task
+        def load(i):
+            return list(range(i))
+
+        @flow.function_task
+        def total(*parts):
+            return sum(sum(p) for p in parts)
+
+        result = total(*[load(i) for i in range(5)]).result()
+    assert result == 0 + 0 + 1 + 3 + 6
+    assert backend.seen == ["load"] * 5 + ["total"]
+
+
+def test_a_backend_refuses_kinds_it_does_not_support():
+    with WorkflowEngine(backend=InlineBackend()) as flow:
+
+        @flow.executable_task
+        def cmd():
+            return "echo hi"
+
+        err = cmd().exception(timeout=5)
+    assert "backend 'inline' cannot run shell commands" in str(err)
