@@ -1,6 +1,17 @@
 """asyncflow: a fast asyncio workflow library for HPC, clusters and laptops."""
 
-from asyncflow.api import TaskDefinition, WorkflowEngine
+from asyncflow.api import (
+    MapStep,
+    Pipeline,
+    PipelineRun,
+    Step,
+    TaskDefinition,
+    TaskStep,
+    WorkflowEngine,
+    shell,
+    task,
+)
+from asyncflow.compiler import ExecutionPlan, compile_graph
 from asyncflow.backends import ExecutionBackend, Job, register_backend
 from asyncflow.backends.concurrent import ConcurrentExecutionBackend
 from asyncflow.backends.noop import DryRunResult, NoopExecutionBackend
@@ -49,23 +60,32 @@ __all__ = [
     "DependencyFailureError",
     "DryRunResult",
     "EngineClosedError",
+    "ExecutionPlan",
     "ExecutableTaskError",
     "ExecutionBackend",
     "FlowError",
     "GraphError",
     "Job",
+    "MapStep",
     "NoopExecutionBackend",
+    "Pipeline",
+    "PipelineRun",
     "RadicalExecutionBackend",
+    "Step",
     "TaskCancelledError",
     "TaskDefinition",
     "TaskError",
     "TaskExitError",
     "TaskFuture",
     "TaskGraph",
+    "TaskStep",
     "TaskState",
     "TaskTimeoutError",
     "WorkerLostError",
     "WorkflowEngine",
     "__version__",
+    "compile_graph",
     "register_backend",
+    "shell",
+    "task",
 ]

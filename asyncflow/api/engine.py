@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asyncflow.api.tasks import TaskDefinition, validate_options
 from asyncflow.backends import ExecutionBackend, create_backend
@@ -16,11 +16,20 @@ from asyncflow.graph import TaskGraph, TaskOptions
 from asyncflow.runtime import BackendSlot, LoopThread, Scheduler, TaskFuture, current_block
 from asyncflow.runtime.args import snapshot, snapshot_args
 
+if TYPE_CHECKING:
+    from asyncflow.api.run import PipelineRun
+    from asyncflow.compiler import ExecutionPlan
+
 _task_ids = itertools.count(1)  # process-wide: ids never collide across engines
 _engine_ids = itertools.count(1)
 
 BackendSpec = ExecutionBackend | str
-_UID_FORMATS = {"function": "task.%06d", "executable": "task.%06d", "block": "block.%06d"}
+_UID_FORMATS = {
+    "function": "task.%06d",
+    "executable": "task.%06d",
+    "block": "block.%06d",
+    "map": "map.%06d",
+}
 _NO_DEPS: list[TaskFuture] = []  # shared, never mutated
 
 
@@ -183,48 +192,102 @@ class WorkflowEngine:
         kwargs: dict[str, Any],
         description: Mapping[str, Any] | None,
     ) -> TaskFuture:
+        return self._create(
+            definition.name,
+            definition.kind,
+            definition.body if definition.kind == "function" else definition.fn,
+            definition.is_async,
+            definition.options,
+            args,
+            kwargs,
+            description,
+            check=definition,
+        )
+
+    def _create(
+        self,
+        name: str,
+        kind: str,
+        body: Callable[..., Any] | None,
+        is_async: bool,
+        options: TaskOptions,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        description: Mapping[str, Any] | None,
+        *,
+        check: TaskDefinition | None = None,
+        parent: TaskFuture | None = None,
+    ) -> TaskFuture:
+        """Create and schedule one task; the single path for calls, plans and maps."""
         if self._closed:
             raise EngineClosedError(
-                f"cannot submit task {definition.name!r}: the engine was shut down; "
+                f"cannot submit task {name!r}: the engine was shut down; "
                 "create a new WorkflowEngine"
             )
         scheduler = self._scheduler
         deps: dict[int, TaskFuture] = {}
         has_futures = False
         if args:
-            args, has_futures = snapshot_args(
-                args, lambda: _Collector(scheduler, deps, definition.name)
-            )
+            args, has_futures = snapshot_args(args, lambda: _Collector(scheduler, deps, name))
         if kwargs:
-            kwargs, has_kw = snapshot(kwargs, _Collector(scheduler, deps, definition.name))
+            kwargs, has_kw = snapshot(kwargs, _Collector(scheduler, deps, name))
             has_futures = has_futures or has_kw
-        _check_arity(definition, args, kwargs)
-        options = definition.options
+        if check is not None:
+            _check_arity(check, args, kwargs)
         if description:
             merged = dict(options.task_description)
             merged.update(description)
             description = merged
         else:
             description = options.task_description
-        kind = definition.kind
-        slot = None if kind == "block" else self._slot_for(options.backend, definition.name)
+        slot = None if kind in ("block", "map") else self._slot_for(options.backend, name)
         future = TaskFuture(
             scheduler,
             _UID_FORMATS[kind] % next(_task_ids),
-            definition.name,
+            name,
             kind,
-            definition.body if kind == "function" else definition.fn,
+            body,
             args,
             kwargs,
-            is_async=definition.is_async,
+            is_async=is_async,
             description=description,
             options=options,
             slot=slot,
             deps=list(deps.values()) if deps else _NO_DEPS,
             needs_resolve=has_futures,
         )
-        scheduler.add(future, current_block.get())
+        scheduler.add(future, parent if parent is not None else current_block.get())
         return future
+
+    # -- pipelines -------------------------------------------------------------------------
+    def submit(self, pipeline: Any, *inputs: Any) -> PipelineRun:
+        """Start a pipeline (or plan) with ``inputs``; returns its :class:`PipelineRun`.
+
+        The run is awaitable and has a blocking ``.result(timeout)``.
+        """
+        from asyncflow.api.run import PipelineRun
+
+        return PipelineRun(self, _plan_of(pipeline), inputs)
+
+    def run(self, pipeline: Any, *inputs: Any, timeout: float | None = None) -> Any:
+        """Run a pipeline to the end and return its result (a tuple for several sinks).
+
+        On a dry-run engine the plan is printed and placeholders are returned.
+        """
+        run = self.submit(pipeline, *inputs)
+        if self.dry_run:
+            print(run.plan.describe())
+        return run.result(timeout)
+
+    async def arun(self, pipeline: Any, *inputs: Any) -> Any:
+        """Awaitable form of :meth:`run`."""
+        return await self.submit(pipeline, *inputs)
+
+    def plot(self, path: str | None = None, **options: Any) -> Any:
+        """Draw everything this engine ran (states after a run); returns the figure."""
+        from asyncflow.export import draw
+
+        return draw(self.graph, path, **options)
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -323,3 +386,24 @@ def _check_arity(definition: TaskDefinition, args: tuple[Any, ...], kwargs: Any)
             f"task {definition.name!r} cannot be called like this: {exc}; "
             f"its parameters are ({params})"
         ) from None
+
+
+def _plan_of(pipeline: Any) -> ExecutionPlan:
+    from asyncflow.api.steps import Step, as_step
+    from asyncflow.compiler import ExecutionPlan
+
+    if isinstance(pipeline, ExecutionPlan):
+        return pipeline
+    plan = getattr(pipeline, "plan", None)
+    if callable(plan):
+        return plan()  # type: ignore[no-any-return]
+    if isinstance(plan, ExecutionPlan):
+        return plan
+    step = as_step(pipeline, "run")
+    if isinstance(step, Step):
+        from asyncflow.api.pipeline import Pipeline
+
+        return Pipeline(step).plan()
+    raise DefinitionError(
+        f"flow.run() takes a pipeline, a task or a plan, got {type(pipeline).__name__}"
+    )

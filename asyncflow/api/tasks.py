@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from asyncflow.errors import DefinitionError
-from asyncflow.graph import NodeKind, TaskOptions
+from asyncflow.graph import NodeKind, TaskOptions, TaskSpec
 
 if TYPE_CHECKING:
     from asyncflow.api.engine import WorkflowEngine
+    from asyncflow.api.steps import TaskStep
     from asyncflow.runtime import TaskFuture
 
 KINDS = ("function", "executable", "block")
@@ -122,6 +123,40 @@ class TaskDefinition:
         )
         validate_options(options, self.name)
         return TaskDefinition(self.engine, self.fn, self.kind, options, name or self.name)
+
+    # -- operators: a decorated task is also a pipeline step ------------------------------
+    def as_step(self) -> TaskStep:
+        """This task as an engine-independent pipeline step."""
+        from asyncflow.api.steps import TaskStep
+
+        spec = TaskSpec(
+            name=self.name,
+            kind=self.node_kind,
+            fn=self.body if self.kind == "function" else self.fn,
+            options=self.options,
+            extra={"is_async": self.is_async},
+        )
+        return TaskStep(spec, self.signature)
+
+    def __or__(self, other: Any) -> Any:
+        return self.as_step().__or__(other)
+
+    def __ror__(self, other: Any) -> Any:
+        return self.as_step().__ror__(other)
+
+    def __and__(self, other: Any) -> Any:
+        return self.as_step().__and__(other)
+
+    def __rand__(self, other: Any) -> Any:
+        return self.as_step().__rand__(other)
+
+    def map(self) -> Any:
+        """Pipeline step: run this task once per item of its input."""
+        return self.as_step().map()
+
+    def bind(self, **kwargs: Any) -> Any:
+        """Pipeline step: this task with keyword arguments fixed."""
+        return self.as_step().bind(**kwargs)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_find_body, (self.body.module, self.body.qualname))

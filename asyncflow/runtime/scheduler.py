@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from asyncflow.backends.noop import DryRunResult
 from asyncflow.errors import (
     BackendError,
     DefinitionError,
@@ -155,6 +156,9 @@ class Scheduler:
             if kind == "block":
                 self._start_block(fut)
                 return
+            if kind == "map":
+                self._start_map(fut)
+                return
             slot = fut.slot
             assert slot is not None
             _check_support(slot, fut)
@@ -212,6 +216,43 @@ class Scheduler:
         finally:
             current_block.reset(token)
             self._blocks.pop(fut.uid, None)
+
+    # -- maps ------------------------------------------------------------------------------
+    def _start_map(self, fut: TaskFuture) -> None:
+        """Submit one child per input item; the map finishes with the list of results."""
+        self.mark_running(fut)
+        items = fut.args[0] if fut.args else []
+        if isinstance(items, DryRunResult):
+            items = [items]  # a dry run cannot know the count: one representative item
+        try:
+            items = list(items)
+        except TypeError:
+            raise DefinitionError(
+                f"map {fut.name!r} needs an iterable input, got {type(items).__name__}"
+            ) from None
+        children = fut.body(fut, items)  # type: ignore[misc]
+        if fut.node is not None:
+            fut.node["count"] = len(children)
+        if not children:
+            self.finish(fut, DONE, [], None)
+            return
+        remaining = [len(children)]
+        lock = threading.Lock()
+
+        def child_done(_child: TaskFuture) -> None:
+            with lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            failed = next((c for c in children if c.state != DONE), None)
+            if failed is None:
+                self.finish(fut, DONE, [c._result for c in children], None)
+            else:
+                self.task_failed(fut, failed._exception or failed.cancelled_error(None))
+
+        for child in children:
+            if not self.add_callback(child, child_done):
+                child_done(child)
 
     # -- reports ---------------------------------------------------------------------------
     def mark_running(self, fut: TaskFuture) -> None:
