@@ -112,17 +112,48 @@ def build(flow: WorkflowEngine, groups: dict[str, list[str]], out_dir: str):
     return report_task(pairs, out_dir)
 
 
+# -- the same workflow as an operator pipeline ----------------------------------------------
+def list_groups(limit: int | None) -> list[tuple[str, list[str]]]:
+    """Pipeline source: (package, files) pairs."""
+    return list(stdlib_groups(limit).items())
+
+
+def analyse_item(item: tuple[str, list[str]]) -> dict:
+    return analyse(*item)
+
+
+def report_pair(pair: tuple[list[dict], list[str]], out_dir: str) -> dict:
+    stats, markers = pair
+    return report(list(zip(stats, markers, strict=True)), out_dir)
+
+
+def survey_pipeline(out_dir: str):
+    """list packages | (analyse each & count markers in each) | report."""
+    from asyncflow import shell, task
+
+    markers = shell("cat {input[1]} | grep -o -E 'TODO|FIXME|XXX' | wc -l", name="markers")
+    return (
+        task(list_groups)
+        | (task(analyse_item, name="analyse").map() & markers.map())
+        | task(report_pair, name="report").bind(out_dir=out_dir)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N packages")
     parser.add_argument("--backend", default="threads", help="threads, dask, radical, noop")
     parser.add_argument("--dry-run", action="store_true", help="run nothing, show the graph")
     parser.add_argument("--out", default="stdlib-survey", help="report folder")
+    parser.add_argument("--form", choices=["futures", "pipeline"], default="futures",
+                        help="write the workflow with futures (default) or operators")
     args = parser.parse_args(argv)
-    groups = stdlib_groups(args.limit)
     start = time.perf_counter()
     with WorkflowEngine(backend=args.backend, dry_run=args.dry_run) as flow:
-        summary = build(flow, groups, args.out).result()
+        if args.form == "pipeline":
+            flow.run(survey_pipeline(args.out), args.limit)
+        else:
+            build(flow, stdlib_groups(args.limit), args.out).result()
         counts = flow.graph.summary()
     elapsed = time.perf_counter() - start
     print(f"{flow.graph.number_of_nodes()} tasks {counts} in {elapsed:.2f} s")
