@@ -11,10 +11,10 @@ from asyncflow.api import (
     shell,
     task,
 )
-from asyncflow.compiler import ExecutionPlan, compile_graph
 from asyncflow.backends import ExecutionBackend, Job, register_backend
 from asyncflow.backends.concurrent import ConcurrentExecutionBackend
 from asyncflow.backends.noop import DryRunResult, NoopExecutionBackend
+from asyncflow.compiler import ExecutionPlan, compile_graph
 from asyncflow.errors import (
     AsyncflowError,
     BackendError,
@@ -60,9 +60,9 @@ __all__ = [
     "DependencyFailureError",
     "DryRunResult",
     "EngineClosedError",
-    "ExecutionPlan",
     "ExecutableTaskError",
     "ExecutionBackend",
+    "ExecutionPlan",
     "FlowError",
     "GraphError",
     "Job",
@@ -78,8 +78,8 @@ __all__ = [
     "TaskExitError",
     "TaskFuture",
     "TaskGraph",
-    "TaskStep",
     "TaskState",
+    "TaskStep",
     "TaskTimeoutError",
     "WorkerLostError",
     "WorkflowEngine",

@@ -116,9 +116,7 @@ class TaskError(AsyncflowError):
 class ExecutableTaskError(TaskError, RuntimeError):
     """A shell command exited with a non-zero status."""
 
-    def __init__(
-        self, task: str, command: str, returncode: int, stdout: str, stderr: str
-    ) -> None:
+    def __init__(self, task: str, command: str, returncode: int, stdout: str, stderr: str) -> None:
         self.command = command
         self.returncode = returncode
         self.stdout = stdout
@@ -172,8 +170,13 @@ class DependencyFailureError(TaskError):
         upstream = ", ".join(repr(n) for n in self.failed_dependencies)
         plural = "dependencies" if len(self.failed_dependencies) > 1 else "dependency"
         cause = f"{type(root_cause).__name__}: {_first_line(root_cause)}"
-        origin = f" in task {root_task!r}" if root_task and root_task not in failed_dependencies else ""
-        message = f"task {task!r} did not run: its {plural} {upstream} failed; root cause{origin}: {cause}"
+        origin = (
+            f" in task {root_task!r}" if root_task and root_task not in failed_dependencies else ""
+        )
+        message = (
+            f"task {task!r} did not run: its {plural} {upstream} failed; "
+            f"root cause{origin}: {cause}"
+        )
         super().__init__(message, task=task)
 
     def __reduce__(self):  # type: ignore[no-untyped-def]

@@ -26,10 +26,16 @@ import json
 import shlex
 import sys
 import sysconfig
+import threading
 import time
 from pathlib import Path
 
 from asyncflow import WorkflowEngine
+
+
+# CPython 3.11 can fail with "AST constructor recursion depth mismatch" when ast.parse runs
+# in several threads at once (a CPython bug fixed in later releases): parse one at a time.
+_AST_LOCK = threading.Lock()
 
 
 def stdlib_groups(limit: int | None = None) -> dict[str, list[str]]:
@@ -48,13 +54,21 @@ def stdlib_groups(limit: int | None = None) -> dict[str, list[str]]:
 
 def analyse(name: str, files: list[str]) -> dict:
     """Parse every file of one package; count lines, defs, classes, documented defs."""
-    stats = {"name": name, "files": len(files), "lines": 0, "functions": 0, "classes": 0,
-             "documented": 0, "unparsable": 0}
+    stats = {
+        "name": name,
+        "files": len(files),
+        "lines": 0,
+        "functions": 0,
+        "classes": 0,
+        "documented": 0,
+        "unparsable": 0,
+    }
     for file in files:
         source = Path(file).read_text(encoding="utf-8", errors="replace")
         stats["lines"] += source.count("\n")
         try:
-            tree = ast.parse(source)
+            with _AST_LOCK:
+                tree = ast.parse(source)
         except SyntaxError:  # a few stdlib files are templates or py2 on purpose
             stats["unparsable"] += 1
             continue
@@ -76,29 +90,52 @@ def report(results: list[tuple[dict, str]], out_dir: str) -> dict:
     rows = []
     for stats, markers in results:
         defs = stats["functions"] + stats["classes"]
-        rows.append({**stats, "markers": int(markers.strip() or 0),
-                     "doc_ratio": round(stats["documented"] / defs, 3) if defs else None})
-    totals = {key: sum(r[key] for r in rows)
-              for key in ("files", "lines", "functions", "classes", "documented", "markers")}
+        rows.append(
+            {
+                **stats,
+                "markers": int(markers.strip() or 0),
+                "doc_ratio": round(stats["documented"] / defs, 3) if defs else None,
+            }
+        )
+    totals = {
+        key: sum(r[key] for r in rows)
+        for key in ("files", "lines", "functions", "classes", "documented", "markers")
+    }
     largest = sorted(rows, key=lambda r: r["lines"], reverse=True)[:10]
     documented = [r for r in rows if r["doc_ratio"] is not None and r["functions"] >= 20]
     best = sorted(documented, key=lambda r: (-r["doc_ratio"], r["name"]))[:5]
     worst = sorted(documented, key=lambda r: (r["doc_ratio"], r["name"]))[:5]
-    summary = {"packages": len(rows), "totals": totals, "largest": largest,
-               "best_documented": best, "least_documented": worst}
+    summary = {
+        "packages": len(rows),
+        "totals": totals,
+        "largest": largest,
+        "best_documented": best,
+        "least_documented": worst,
+    }
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(summary, indent=2))
-    lines = [f"# Python {sys.version.split()[0]} standard library survey", "",
-             f"{len(rows)} packages, {totals['files']} files, {totals['lines']:,} lines, "
-             f"{totals['functions']:,} functions, {totals['classes']:,} classes, "
-             f"{totals['markers']} TODO/FIXME/XXX markers.", "",
-             "| largest | files | lines | functions | classes | markers |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['name']} | {r['files']} | {r['lines']:,} | {r['functions']} | "
-              f"{r['classes']} | {r['markers']} |" for r in largest]
-    lines += ["", "Best documented (share of functions and classes with a docstring): "
-              + ", ".join(f"{r['name']} {r['doc_ratio']:.0%}" for r in best),
-              "Least documented: " + ", ".join(f"{r['name']} {r['doc_ratio']:.0%}" for r in worst)]
+    lines = [
+        f"# Python {sys.version.split()[0]} standard library survey",
+        "",
+        f"{len(rows)} packages, {totals['files']} files, {totals['lines']:,} lines, "
+        f"{totals['functions']:,} functions, {totals['classes']:,} classes, "
+        f"{totals['markers']} TODO/FIXME/XXX markers.",
+        "",
+        "| largest | files | lines | functions | classes | markers |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['name']} | {r['files']} | {r['lines']:,} | {r['functions']} | "
+        f"{r['classes']} | {r['markers']} |"
+        for r in largest
+    ]
+    lines += [
+        "",
+        "Best documented (share of functions and classes with a docstring): "
+        + ", ".join(f"{r['name']} {r['doc_ratio']:.0%}" for r in best),
+        "Least documented: " + ", ".join(f"{r['name']} {r['doc_ratio']:.0%}" for r in worst),
+    ]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return summary
 
@@ -145,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="threads", help="threads, dask, radical, noop")
     parser.add_argument("--dry-run", action="store_true", help="run nothing, show the graph")
     parser.add_argument("--out", default="stdlib-survey", help="report folder")
-    parser.add_argument("--form", choices=["futures", "pipeline"], default="futures",
-                        help="write the workflow with futures (default) or operators")
+    parser.add_argument(
+        "--form",
+        choices=["futures", "pipeline"],
+        default="futures",
+        help="write the workflow with futures (default) or operators",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     with WorkflowEngine(backend=args.backend, dry_run=args.dry_run) as flow:

@@ -323,7 +323,7 @@ class WorkflowEngine:
         for slot in dict.fromkeys(self._slots.values()):
             try:
                 await slot.shutdown()
-            except Exception as exc:  # noqa: BLE001 - shut the others down too
+            except Exception as exc:
                 errors.append(exc)
         if errors:
             raise errors[0]

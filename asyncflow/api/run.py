@@ -129,7 +129,14 @@ class _Expander:
         create = self.run.engine._create
         children = [
             create(
-                inner.name, inner.kind, body, inner.is_async, self.options, (item,), kwargs, None,
+                inner.name,
+                inner.kind,
+                body,
+                inner.is_async,
+                self.options,
+                (item,),
+                kwargs,
+                None,
                 parent=parent,
             )
             for item in items

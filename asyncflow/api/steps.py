@@ -12,9 +12,9 @@ import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from asyncflow.graph.template import ShellTemplate
 from asyncflow.errors import CompositionError
 from asyncflow.graph import NodeKind, TaskOptions, TaskSpec
+from asyncflow.graph.template import ShellTemplate
 
 if TYPE_CHECKING:
     from asyncflow.api.pipeline import Pipeline
@@ -140,7 +140,9 @@ class TaskStep(Step):
             timeout=timeout,
             task_description=task_description,
         )
-        return TaskStep(_replace(self.spec, options=options, name=name or self.name), self.signature)
+        return TaskStep(
+            _replace(self.spec, options=options, name=name or self.name), self.signature
+        )
 
     def check_input(self, count: int = 1) -> None:
         """Raise if the step cannot take ``count`` positional inputs plus its bound args."""
@@ -177,7 +179,7 @@ class MapStep(Step):
         return f"<map {self.inner.name!r}>"
 
 
-class Sequence_(Step):  # noqa: N801 - avoid shadowing collections.abc.Sequence
+class Sequence_(Step):
     """``a | b | c``: each part receives the previous part's result."""
 
     def __init__(self, parts: Sequence[Step]) -> None:

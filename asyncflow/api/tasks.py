@@ -168,11 +168,15 @@ class TaskDefinition:
 def validate_options(options: TaskOptions, name: str) -> None:
     """Reject option values that cannot work, naming the task."""
     if not isinstance(options.retries, int) or options.retries < 0:
-        raise DefinitionError(f"task {name!r}: retries must be an int >= 0, got {options.retries!r}")
+        raise DefinitionError(
+            f"task {name!r}: retries must be an int >= 0, got {options.retries!r}"
+        )
     if options.timeout is not None and (
         not isinstance(options.timeout, int | float) or options.timeout <= 0
     ):
-        raise DefinitionError(f"task {name!r}: timeout must be > 0 seconds, got {options.timeout!r}")
+        raise DefinitionError(
+            f"task {name!r}: timeout must be > 0 seconds, got {options.timeout!r}"
+        )
     if options.retry_backoff < 0:
         raise DefinitionError(f"task {name!r}: retry_backoff must be >= 0")
     if not isinstance(options.task_description, Mapping):

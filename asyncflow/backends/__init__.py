@@ -20,7 +20,12 @@ _BUILTIN: dict[str, tuple[str, str, str | None, str | None]] = {
     "threads": ("asyncflow.backends.concurrent", "ConcurrentExecutionBackend", None, None),
     "noop": ("asyncflow.backends.noop", "NoopExecutionBackend", None, None),
     "dask": ("asyncflow.backends.dask", "DaskExecutionBackend", "dask", "distributed"),
-    "radical": ("asyncflow.backends.radical", "RadicalExecutionBackend", "radical", "radical.pilot"),
+    "radical": (
+        "asyncflow.backends.radical",
+        "RadicalExecutionBackend",
+        "radical",
+        "radical.pilot",
+    ),
 }
 _REGISTERED: dict[str, Callable[..., ExecutionBackend]] = {}
 
@@ -55,9 +60,7 @@ def get_backend_class(name: str) -> Callable[..., ExecutionBackend]:
     for ep in entry_points(group="asyncflow.backends"):
         if ep.name == name:
             return ep.load()  # type: ignore[no-any-return]
-    raise BackendError(
-        f"unknown backend {name!r}; available: {', '.join(available_backends())}"
-    )
+    raise BackendError(f"unknown backend {name!r}; available: {', '.join(available_backends())}")
 
 
 def create_backend(name: str, **options: Any) -> ExecutionBackend:

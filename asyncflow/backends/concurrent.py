@@ -77,7 +77,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             job.set_exception(
                 TaskExitError(f"task {job.name!r} called sys.exit({exc.code!r})", task=job.name)
             )
-        except BaseException as exc:  # noqa: BLE001 - every failure belongs to the task
+        except BaseException as exc:
             job.set_exception(exc)
         else:
             job.set_result(value)
@@ -93,7 +93,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             job.set_exception(
                 TaskExitError(f"task {job.name!r} called sys.exit({exc.code!r})", task=job.name)
             )
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             job.set_exception(exc)
         else:
             job.set_result(value)

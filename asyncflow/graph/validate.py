@@ -34,7 +34,9 @@ def validate(graph: nx.DiGraph) -> None:
         placeholders = target.extra.get("placeholders")
         if placeholders:
             missing = sorted(
-                p for p in placeholders if p != "input" and not p.isdigit() and p not in target.bound
+                p
+                for p in placeholders
+                if p != "input" and not p.isdigit() and p not in target.bound
             )
             if missing:
                 raise CompositionError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import threading
 import weakref
@@ -223,9 +224,7 @@ class _LoopBridge:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.pending: deque[tuple[Callable[[Any], Any], Any, contextvars.Context | None]] = (
-            deque()
-        )
+        self.pending: deque[tuple[Callable[[Any], Any], Any, contextvars.Context | None]] = deque()
         self.scheduled = False
         self.lock = threading.Lock()
 
@@ -235,10 +234,8 @@ class _LoopBridge:
             if self.scheduled:
                 return
             self.scheduled = True
-        try:
+        with contextlib.suppress(RuntimeError):  # a closed loop has nobody waiting
             self.loop.call_soon_threadsafe(self.flush)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            pass
 
     def flush(self) -> None:
         with self.lock:

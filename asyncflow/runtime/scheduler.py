@@ -8,25 +8,21 @@ per thread and drained iteratively, so a 50,000-long chain never deepens the sta
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from asyncflow.backends.noop import DryRunResult
 from asyncflow.errors import (
-    BackendError,
-    DefinitionError,
     DependencyFailureError,
     TaskCancelledError,
-    TaskExitError,
     TaskTimeoutError,
 )
 from asyncflow.graph import TaskGraph
 from asyncflow.runtime.args import resolve
+from asyncflow.runtime.bodies import call_body, check_support, checked_command, exit_to_error
+from asyncflow.runtime.composite import start_block, start_map
 from asyncflow.runtime.future import (
     CANCELLED,
     DONE,
@@ -39,11 +35,6 @@ from asyncflow.runtime.future import (
 )
 from asyncflow.runtime.loop import LoopThread
 from asyncflow.runtime.slots import BackendSlot
-
-#: the block whose body is running in this context, if any
-current_block: contextvars.ContextVar[TaskFuture | None] = contextvars.ContextVar(
-    "asyncflow_current_block", default=None
-)
 
 Listener = Callable[[TaskFuture, str], None]
 
@@ -68,7 +59,7 @@ class Scheduler:
         self.listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._blocks: dict[str, Any] = {}
+        self.blocks: dict[str, Any] = {}
 
     # -- adding tasks ----------------------------------------------------------------------
     def add(self, fut: TaskFuture, parent: TaskFuture | None = None) -> None:
@@ -154,14 +145,14 @@ class Scheduler:
                 fut.needs_resolve = False
             kind = fut.task_kind
             if kind == "block":
-                self._start_block(fut)
+                start_block(self, fut)
                 return
             if kind == "map":
-                self._start_map(fut)
+                start_map(self, fut)
                 return
             slot = fut.slot
             assert slot is not None
-            _check_support(slot, fut)
+            check_support(slot, fut)
             if kind == "executable":
                 if not slot.backend.runs_bodies:
                     pass
@@ -169,10 +160,10 @@ class Scheduler:
                     self.loop_thread.submit(self._render_async(fut))
                     return
                 else:
-                    fut.command = _checked_command(fut, _call_body(fut))
+                    fut.command = checked_command(fut, call_body(fut))
             else:
                 fut.fn = fut.body
-        except BaseException as exc:  # noqa: BLE001 - belongs to the task
+        except BaseException as exc:
             self.task_failed(fut, exc)
             return
         fut.node["timings"]["submitted"] = time.time()  # type: ignore[index]
@@ -185,74 +176,14 @@ class Scheduler:
     async def _render_async(self, fut: TaskFuture) -> None:
         try:
             command = await fut.body(*fut.args, **fut.kwargs)  # type: ignore[misc]
-            fut.command = _checked_command(fut, command)
+            fut.command = checked_command(fut, command)
             fut.is_async = False
-        except BaseException as exc:  # noqa: BLE001
-            self.task_failed(fut, _exit_to_error(fut, exc))
+        except BaseException as exc:
+            self.task_failed(fut, exit_to_error(fut, exc))
             return
         if fut.state == PENDING:
             fut.node["timings"]["submitted"] = time.time()  # type: ignore[index]
             fut.slot.submit([fut])  # type: ignore[union-attr]
-
-    # -- blocks ----------------------------------------------------------------------------
-    def _start_block(self, fut: TaskFuture) -> None:
-        self.mark_running(fut)
-        handle = self.loop_thread.submit(self._run_block(fut))
-        self._blocks[fut.uid] = handle
-
-    async def _run_block(self, fut: TaskFuture) -> None:
-        token = current_block.set(fut)
-        try:
-            if fut.is_async:
-                value = await fut.body(*fut.args, **fut.kwargs)  # type: ignore[misc]
-            else:
-                value = await asyncio.to_thread(fut.body, *fut.args, **fut.kwargs)  # type: ignore[arg-type]
-        except asyncio.CancelledError:
-            self.cancel(fut, "block cancelled")
-        except BaseException as exc:  # noqa: BLE001
-            self.task_failed(fut, _exit_to_error(fut, exc))
-        else:
-            self.finish(fut, DONE, value, None)
-        finally:
-            current_block.reset(token)
-            self._blocks.pop(fut.uid, None)
-
-    # -- maps ------------------------------------------------------------------------------
-    def _start_map(self, fut: TaskFuture) -> None:
-        """Submit one child per input item; the map finishes with the list of results."""
-        self.mark_running(fut)
-        items = fut.args[0] if fut.args else []
-        if isinstance(items, DryRunResult):
-            items = [items]  # a dry run cannot know the count: one representative item
-        try:
-            items = list(items)
-        except TypeError:
-            raise DefinitionError(
-                f"map {fut.name!r} needs an iterable input, got {type(items).__name__}"
-            ) from None
-        children = fut.body(fut, items)  # type: ignore[misc]
-        if fut.node is not None:
-            fut.node["count"] = len(children)
-        if not children:
-            self.finish(fut, DONE, [], None)
-            return
-        remaining = [len(children)]
-        lock = threading.Lock()
-
-        def child_done(_child: TaskFuture) -> None:
-            with lock:
-                remaining[0] -= 1
-                if remaining[0]:
-                    return
-            failed = next((c for c in children if c.state != DONE), None)
-            if failed is None:
-                self.finish(fut, DONE, [c._result for c in children], None)
-            else:
-                self.task_failed(fut, failed._exception or failed.cancelled_error(None))
-
-        for child in children:
-            if not self.add_callback(child, child_done):
-                child_done(child)
 
     # -- reports ---------------------------------------------------------------------------
     def mark_running(self, fut: TaskFuture) -> None:
@@ -271,7 +202,7 @@ class Scheduler:
 
     def task_failed(self, fut: TaskFuture, exc: BaseException) -> None:
         """A task raised; retry it if it has retries left, else fail it."""
-        exc = _exit_to_error(fut, exc)
+        exc = exit_to_error(fut, exc)
         options = fut.options
         retryable = not isinstance(exc, TaskCancelledError | DependencyFailureError)
         if retryable and options is not None and fut.attempt < options.retries:
@@ -296,9 +227,7 @@ class Scheduler:
         self._queue().append((_DISPATCH, fut, None))
         self._drain()
 
-    def finish(
-        self, fut: TaskFuture, state: str, result: Any, exc: BaseException | None
-    ) -> bool:
+    def finish(self, fut: TaskFuture, state: str, result: Any, exc: BaseException | None) -> bool:
         """Move ``fut`` to a final state (first report wins); wake and schedule dependents."""
         ready: list[TaskFuture] = []
         with self._lock:
@@ -332,7 +261,7 @@ class Scheduler:
             for callback in callbacks:
                 try:
                     callback(fut)
-                except Exception:  # noqa: BLE001 - a broken callback must not stop the run
+                except Exception:
                     import logging
 
                     logging.getLogger("asyncflow").exception(
@@ -369,7 +298,7 @@ class Scheduler:
             return False
         if fut.slot is not None:
             fut.slot.cancel(fut)
-        handle = self._blocks.get(fut.uid)
+        handle = self.blocks.get(fut.uid)
         finished = self.finish(fut, CANCELLED, None, fut.cancelled_error(msg))
         if handle is not None:
             handle.cancel()
@@ -387,7 +316,7 @@ class Scheduler:
                 return
             if fut.slot is not None:
                 fut.slot.cancel(fut)
-            handle = self._blocks.get(fut.uid)
+            handle = self.blocks.get(fut.uid)
             if handle is not None:
                 handle.cancel()
             self.task_failed(
@@ -421,7 +350,11 @@ class Scheduler:
     def remove_callback(self, fut: TaskFuture, fn: Callable[[TaskFuture], Any]) -> int:
         with self._lock:
             callbacks = fut._callbacks or []
-            keep = [cb for cb in callbacks if cb is not fn and getattr(cb, "__wrapped__", None) is not fn]
+            keep = [
+                cb
+                for cb in callbacks
+                if cb is not fn and getattr(cb, "__wrapped__", None) is not fn
+            ]
             removed = len(callbacks) - len(keep)
             if fut._callbacks is not None:
                 fut._callbacks = keep
@@ -431,7 +364,7 @@ class Scheduler:
         for listener in list(self.listeners):
             try:
                 listener(fut, state)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 import logging
 
                 logging.getLogger("asyncflow").exception("progress listener raised")
@@ -443,48 +376,3 @@ class Scheduler:
             if self.cancel(fut, msg):
                 count += 1
         return count
-
-
-def _check_support(slot: BackendSlot, fut: TaskFuture) -> None:
-    backend = slot.backend
-    if fut.kind == "executable" and not backend.supports_executables:
-        raise BackendError(f"task {fut.name!r}: backend {slot.name!r} cannot run shell commands")
-    if fut.kind == "function" and not backend.supports_functions:
-        raise BackendError(f"task {fut.name!r}: backend {slot.name!r} cannot run Python functions")
-
-
-def _call_body(fut: TaskFuture) -> Any:
-    try:
-        return fut.body(*fut.args, **fut.kwargs)  # type: ignore[misc]
-    except SystemExit as exc:
-        raise _exit_to_error(fut, exc) from None
-
-
-def _exit_to_error(fut: TaskFuture, exc: BaseException) -> BaseException:
-    if isinstance(exc, SystemExit):
-        return TaskExitError(f"task {fut.name!r} called sys.exit({exc.code!r})", task=fut.name)
-    return exc
-
-
-def _checked_command(fut: TaskFuture, command: Any) -> str | list[str]:
-    """Validate what an executable body returned: a non-empty string or argv list."""
-    where = f"executable task {fut.name!r}"
-    if command is None:
-        raise DefinitionError(
-            f"{where} returned None; its body must return the command to run, "
-            "e.g. return f\"wc -l {path}\""
-        )
-    if isinstance(command, str):
-        if not command.strip():
-            raise ValueError(f"{where} returned an empty command string")
-        return command
-    if isinstance(command, list | tuple) and command:
-        if not all(isinstance(part, str | bytes | int | float) for part in command):
-            raise DefinitionError(f"{where} returned an argv list with non-string items: {command!r}")
-        return [str(part) for part in command]
-    if isinstance(command, list | tuple):
-        raise ValueError(f"{where} returned an empty argv list")
-    raise DefinitionError(
-        f"{where} returned {type(command).__name__} {command!r}; expected a command string "
-        "or an argv list of strings"
-    )

@@ -70,7 +70,7 @@ class BackendSlot:
     def _hand_over(self, jobs: Sequence[Job]) -> None:
         try:
             self.backend.submit(jobs)
-        except BaseException as exc:  # noqa: BLE001 - a backend bug fails the tasks, not us
+        except BaseException as exc:
             for job in jobs:
                 job.set_exception(
                     BackendError(
@@ -86,7 +86,7 @@ class BackendSlot:
                 return True
         try:
             return bool(self.backend.cancel(job))
-        except Exception:  # noqa: BLE001 - cancellation is best effort
+        except Exception:
             return False
 
     async def shutdown(self) -> None:

@@ -68,7 +68,6 @@ def test_arguments_are_snapshotted_at_call_time(flow):
     assert fut.result() == [1, 2]
 
 
-
 def test_the_same_future_twice_is_one_dependency(flow):
     @flow.function_task
     def one():

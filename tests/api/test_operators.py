@@ -9,7 +9,15 @@ import time
 import networkx as nx
 import pytest
 
-from asyncflow import CompositionError, DependencyFailureError, DryRunResult, Pipeline, WorkflowEngine, shell, task
+from asyncflow import (
+    CompositionError,
+    DependencyFailureError,
+    DryRunResult,
+    Pipeline,
+    WorkflowEngine,
+    shell,
+    task,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -63,7 +71,12 @@ def test_a_list_inside_a_pipe_is_a_group(flow):
 def test_fan_out_then_fan_in(flow):
     pipeline = a | (b & c) | d
     assert flow.run(pipeline, 1) == 4 + -2
-    assert _edges(pipeline) == {("inc", "double"), ("inc", "neg"), ("double", "pair_sum"), ("neg", "pair_sum")}
+    assert _edges(pipeline) == {
+        ("inc", "double"),
+        ("inc", "neg"),
+        ("double", "pair_sum"),
+        ("neg", "pair_sum"),
+    }
     slots = {(u, v): s for u, v, s in pipeline.graph.edges(data="slot")}
     assert slots[("double", "pair_sum")] == "0" and slots[("neg", "pair_sum")] == "1"
 
@@ -114,7 +127,9 @@ def test_decorated_tasks_compose_too(flow):
 
 def test_shell_steps_quote_every_substituted_value(flow, tmp_path):
     marker = tmp_path / "pwned"
-    say = shell("printf '%s\\n' {input} {extra}", name="say").bind(extra=["x y", f"; touch {marker}"])
+    say = shell("printf '%s\\n' {input} {extra}", name="say").bind(
+        extra=["x y", f"; touch {marker}"]
+    )
     out = flow.run(task(str) | say, "$(touch " + str(marker) + ")")
     assert out.splitlines() == [f"$(touch {marker})", "x y", f"; touch {marker}"]
     assert not marker.exists()
@@ -122,18 +137,18 @@ def test_shell_steps_quote_every_substituted_value(flow, tmp_path):
 
 def test_operands_that_cannot_be_composed_raise_type_error():
     with pytest.raises(TypeError):
-        a | 3  # noqa: B018
+        a | 3
     with pytest.raises(TypeError):
-        "text" & a  # noqa: B018
+        "text" & a
     with pytest.raises(CompositionError, match="only hold tasks or pipelines.*42"):
-        a | [b, 42]  # noqa: B018
+        a | [b, 42]
     with pytest.raises(CompositionError, match="empty list"):
-        a | []  # noqa: B018
+        a | []
 
 
 def test_a_task_that_cannot_take_the_piped_input_fails_at_composition():
     with pytest.raises(CompositionError, match=r"'no_input'.*its parameters are \(\)"):
-        a | task(no_input)  # noqa: B018
+        a | task(no_input)
     with pytest.raises(CompositionError, match="'no_input'"):
         task(no_input).map()
     with pytest.raises(CompositionError, match=r"'scale' has no parameter\(s\) 'factr'"):
@@ -180,7 +195,12 @@ def test_a_failure_inside_a_pipeline_skips_what_depends_on_it(flow):
     with pytest.raises(DependencyFailureError, match="'explode' failed.*cannot use 2") as info:
         run.result(timeout=10)
     assert isinstance(info.value.root_cause, ValueError)
-    assert run.states == {"inc": "DONE", "explode": "FAILED", "double": "DONE", "pair_sum": "SKIPPED"}
+    assert run.states == {
+        "inc": "DONE",
+        "explode": "FAILED",
+        "double": "DONE",
+        "pair_sum": "SKIPPED",
+    }
 
 
 def test_a_failing_map_item_fails_the_map_and_keeps_the_others(flow):

@@ -40,7 +40,10 @@ def test_futures_and_pipeline_forms_of_the_survey_give_the_same_report(tmp_path)
 def test_the_seed_basic_usage_example_prints_the_right_value():
     out = subprocess.run(
         [sys.executable, str(EXAMPLES / "00_seed_basic_usage.py")],
-        capture_output=True, text=True, timeout=50, check=True,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=True,
     ).stdout
     # task1 printed 'N'; task2 returned 'NNNN'
     first = out.split("task1 printed '")[1].split("'")[0]
@@ -51,9 +54,19 @@ def test_the_seed_basic_usage_example_prints_the_right_value():
 @pytest.mark.timeout(60)
 def test_the_survey_dry_run_runs_nothing(tmp_path):
     out = subprocess.run(
-        [sys.executable, str(EXAMPLES / "01_stdlib_survey.py"), "--dry-run", "--limit", "3",
-         "--out", str(tmp_path / "never")],
-        capture_output=True, text=True, timeout=50, check=True,
+        [
+            sys.executable,
+            str(EXAMPLES / "01_stdlib_survey.py"),
+            "--dry-run",
+            "--limit",
+            "3",
+            "--out",
+            str(tmp_path / "never"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=True,
     ).stdout
     assert out.startswith("7 tasks {'DONE': 7}")
     assert not (tmp_path / "never").exists()
