@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import subprocess
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -12,7 +13,7 @@ from typing import Any
 
 from asyncflow.backends.base import ExecutionBackend, Job
 from asyncflow.backends.invoke import call_body
-from asyncflow.backends.shell import run_command
+from asyncflow.backends.shell import kill_group, run_command
 from asyncflow.errors import TaskError, TaskExitError, WorkerLostError
 
 
@@ -45,6 +46,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         self.executor = executor
         self.processes = isinstance(executor, ProcessPoolExecutor)
         self._handles: dict[str, Future[Any] | asyncio.Future[Any]] = {}
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def describe(self) -> str:
         kind = "process pool" if self.processes else "thread pool"
@@ -60,7 +62,8 @@ class ConcurrentExecutionBackend(ExecutionBackend):
                     self._run_async(job), self.loop
                 )
             else:
-                self._handles[job.uid] = self.executor.submit(self._run_in_thread, job)
+                # no handle kept: a job cancelled before it starts is skipped by the worker
+                self.executor.submit(self._run_in_thread, job)
 
     def _run_in_thread(self, job: Job) -> None:
         if job.finished:
@@ -69,7 +72,15 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         try:
             if job.kind == "executable":
                 assert job.command is not None
-                value = run_command(job.command, task=job.name, timeout=job.timeout)
+                try:
+                    value = run_command(
+                        job.command,
+                        task=job.name,
+                        timeout=job.timeout,
+                        on_start=lambda proc: self._procs.__setitem__(job.uid, proc),
+                    )
+                finally:
+                    self._procs.pop(job.uid, None)
             else:
                 assert job.fn is not None
                 value = job.fn(*job.args, **job.kwargs)
@@ -81,8 +92,6 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             job.set_exception(exc)
         else:
             job.set_result(value)
-        finally:
-            self._handles.pop(job.uid, None)
 
     async def _run_async(self, job: Job) -> None:
         job.set_running()
@@ -138,12 +147,18 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             job.set_exception(exc)
 
     def cancel(self, job: Job) -> bool:
+        proc = self._procs.pop(job.uid, None)
+        if proc is not None:  # a running command: kill its whole process group
+            kill_group(proc)
+            return True
         handle = self._handles.pop(job.uid, None)
         if handle is None:
             return False
         return handle.cancel()
 
     async def shutdown(self) -> None:
+        for proc in list(self._procs.values()):
+            kill_group(proc)
         for handle in list(self._handles.values()):
             handle.cancel()
         self._handles.clear()

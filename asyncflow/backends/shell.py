@@ -12,7 +12,7 @@ import shlex
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from asyncflow.errors import ExecutableTaskError, TaskTimeoutError
 
@@ -41,13 +41,15 @@ def run_command(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
     cwd: str | None = None,
+    on_start: Callable[[subprocess.Popen[bytes]], object] | None = None,
 ) -> str:
     """Run ``command`` and return its stdout without trailing newlines.
 
     A string runs through ``/bin/sh -c`` (quoting behaves as in a shell); a list runs as
     argv with no shell. The command runs in its own process group so that a timeout kills
     the whole tree. Raises :class:`ExecutableTaskError` on a non-zero exit and
-    :class:`TaskTimeoutError` past ``timeout`` seconds.
+    :class:`TaskTimeoutError` past ``timeout`` seconds. ``on_start(proc)`` is called once
+    the process exists (so a backend can kill it on cancellation).
     """
     shell = isinstance(command, str)
     # bash when the machine has it: commands like the seed's `echo $RANDOM` expect it
@@ -71,6 +73,8 @@ def run_command(
         )
     except OSError as exc:  # e.g. argv[0] not found
         raise ExecutableTaskError(task, command_text(command), 127, "", str(exc)) from exc
+    if on_start is not None:
+        on_start(proc)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

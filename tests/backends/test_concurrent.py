@@ -137,3 +137,56 @@ def test_a_backend_refuses_kinds_it_does_not_support():
 
         err = cmd().exception(timeout=5)
     assert "backend 'inline' cannot run shell commands" in str(err)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:  # a zombie is not alive
+        return f.read().split()[2] != "Z"
+
+
+def test_cancelling_a_running_command_kills_its_process_tree(tmp_path):
+    pidfile = tmp_path / "pid"
+    with WorkflowEngine() as flow:
+
+        @flow.executable_task
+        def sleeper():
+            return f"sleep 30 & echo $! > {pidfile}; wait"
+
+        fut = sleeper()
+        import time
+
+        deadline = time.monotonic() + 10
+        while (
+            not (pidfile.exists() and pidfile.read_text().strip()) and time.monotonic() < deadline
+        ):
+            time.sleep(0.02)
+        child = int(pidfile.read_text())
+        assert _alive(child)
+        assert fut.cancel("stop")
+        deadline = time.monotonic() + 5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _alive(child)
+        assert fut.state == "CANCELLED"
+
+
+def test_a_command_past_its_timeout_is_killed_with_its_children(tmp_path):
+    from asyncflow import TaskTimeoutError
+
+    pidfile = tmp_path / "pid"
+    with WorkflowEngine() as flow:
+
+        @flow.executable_task(timeout=0.5)
+        def hangs():
+            return f"sleep 30 & echo $! > {pidfile}; wait"
+
+        err = hangs().exception(timeout=10)
+        assert isinstance(err, TaskTimeoutError) and "0.5 s" in str(err)
+        import time
+
+        time.sleep(0.2)
+        assert not _alive(int(pidfile.read_text()))
