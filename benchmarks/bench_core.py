@@ -143,7 +143,7 @@ def main() -> int:
             verdict = (
                 ""
                 if target is None
-                else (">= %g %s" % (target, "ok" if ratio >= target else "MISSED"))
+                else f">= {target:g} {'ok' if ratio >= target else 'MISSED'}"
             )
             print(f"{label:<50} {ratio:>8.2f}x {verdict:>8}")
     if args.json:
