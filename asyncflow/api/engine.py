@@ -83,9 +83,8 @@ class WorkflowEngine:
     ) -> None:
         self.uid = f"engine.{next(_engine_ids):04d}"
         self.dry_run = dry_run
-        self.graph = TaskGraph()
         self._loop_thread = LoopThread(name=f"asyncflow-{self.uid}")
-        self._scheduler = Scheduler(self.graph, self._loop_thread)
+        self._scheduler = Scheduler(TaskGraph(), self._loop_thread)
         self._closed = False
         self._shutdown_lock = threading.Lock()
         self._shutdown_future: Any = None
@@ -108,6 +107,16 @@ class WorkflowEngine:
                 self._slots[label] = BackendSlot(item, self._loop_thread)
             for slot in self._slots.values():
                 slot.start()
+
+    @property
+    def graph(self) -> TaskGraph:
+        """Every task and block submitted so far, as a ``networkx.DiGraph``.
+
+        Node attributes: name, kind, state, backend, timings (see asyncflow.graph.ir). The
+        same object is returned each time, brought up to date on access; the states of the
+        nodes it holds keep changing live as tasks run.
+        """
+        return self._scheduler.record()
 
     # -- construction ----------------------------------------------------------------------
     @classmethod

@@ -58,6 +58,7 @@ def start_map(sched: Scheduler, fut: TaskFuture) -> None:
             f"map {fut.name!r} needs an iterable input, got {type(items).__name__}"
         ) from None
     children = fut.body(fut, items)  # type: ignore[misc]
+    fut.count = len(children)
     if fut.node is not None:
         fut.node["count"] = len(children)
     if not children:

@@ -48,13 +48,19 @@ class TaskFuture(Job):
         "_waiter",
         "attempt",
         "body",
+        "count",
         "deps",
         "needs_resolve",
         "node",
         "options",
+        "parent",
         "pending",
         "slot",
         "state",
+        "t_created",
+        "t_finished",
+        "t_started",
+        "t_submitted",
         "task_kind",
     )
 
@@ -95,7 +101,13 @@ class TaskFuture(Job):
         self.state = PENDING
         self.pending = 0
         self.attempt = 0
-        self.node: dict[str, Any] | None = None
+        self.node: dict[str, Any] | None = None  # its graph node, once recorded
+        self.parent: TaskFuture | None = None
+        self.count: int | None = None
+        self.t_created: float | None = None
+        self.t_submitted: float | None = None
+        self.t_started: float | None = None
+        self.t_finished: float | None = None
         self._result: Any = None
         self._exception: BaseException | None = None
         self._callbacks: list[Callable[[TaskFuture], Any]] | None = None
@@ -165,6 +177,9 @@ class TaskFuture(Job):
         if loop is None:
             if not self._sched.add_callback(self, fn):
                 fn(self)
+            return
+        if self.state in FINAL:
+            loop.call_soon(fn, self, context=context)
             return
         bridge = _bridge_for(loop)
 

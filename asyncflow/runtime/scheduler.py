@@ -41,6 +41,41 @@ Listener = Callable[[TaskFuture, str], None]
 _DISPATCH, _SKIP = 0, 1
 
 
+def _node_of(fut: TaskFuture) -> dict[str, Any]:
+    """The graph node attributes of ``fut`` as of now (see asyncflow.graph.ir)."""
+    timings = {
+        key: value
+        for key, value in (
+            ("created", fut.t_created),
+            ("submitted", fut.t_submitted),
+            ("started", fut.t_started),
+            ("finished", fut.t_finished),
+        )
+        if value is not None
+    }
+    node: dict[str, Any] = {
+        "name": fut.name,
+        "kind": fut.task_kind,
+        "state": fut.state,
+        "backend": fut.slot.name if fut.slot is not None else None,
+        "timings": timings,
+        "spec": None,
+    }
+    if fut.parent is not None:
+        node["parent"] = fut.parent.uid
+    if fut.count is not None:
+        node["count"] = fut.count
+    if fut.attempt:
+        node["attempts"] = fut.attempt + 1
+    if fut._exception is not None:
+        node["error"] = _error_line(fut._exception)
+    return node
+
+
+def _error_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+
+
 def _is_future(value: Any) -> bool:
     return type(value) is TaskFuture
 
@@ -60,27 +95,37 @@ class Scheduler:
         self._lock = threading.Lock()
         self._local = threading.local()
         self.blocks: dict[str, Any] = {}
+        self._unrecorded: list[TaskFuture] = []
+
+    # -- the graph, recorded lazily ----------------------------------------------------------
+    def record(self) -> TaskGraph:
+        """Bring the graph up to date with every task submitted so far, and return it.
+
+        Nodes are created on demand (not on the submission hot path); once a node exists,
+        every state change updates it in place.
+        """
+        with self._lock:
+            pending, self._unrecorded = self._unrecorded, []
+            graph = self.graph
+            for fut in pending:
+                node = _node_of(fut)
+                graph.insert(fut.uid, node)
+                fut.node = node
+            for fut in pending:
+                for dep in fut.deps:
+                    graph.link(dep.uid, fut.uid)
+        return graph
 
     # -- adding tasks ----------------------------------------------------------------------
     def add(self, fut: TaskFuture, parent: TaskFuture | None = None) -> None:
         """Record ``fut`` in the graph and schedule it once its dependencies resolve."""
         cause = None
-        node = {
-            "name": fut.name,
-            "kind": fut.task_kind,
-            "state": PENDING,
-            "backend": fut.slot.name if fut.slot is not None else None,
-            "timings": {"created": time.time()},
-            "spec": None,
-        }
+        fut.t_created = time.time()
+        fut.parent = parent
         with self._lock:
-            self.graph.insert(fut.uid, node)
-            if parent is not None:
-                node["parent"] = parent.uid
-            fut.node = node
+            self._unrecorded.append(fut)
             pending = 0
             for dep in fut.deps:
-                self.graph.link(dep.uid, fut.uid)
                 state = dep.state
                 if state == DONE:
                     continue
@@ -166,7 +211,9 @@ class Scheduler:
         except BaseException as exc:
             self.task_failed(fut, exc)
             return
-        fut.node["timings"]["submitted"] = time.time()  # type: ignore[index]
+        fut.t_submitted = now = time.time()
+        if fut.node is not None:
+            fut.node["timings"]["submitted"] = now
         jobs = batches.get(slot)
         if jobs is None:
             batches[slot] = [fut]
@@ -182,7 +229,7 @@ class Scheduler:
             self.task_failed(fut, exit_to_error(fut, exc))
             return
         if fut.state == PENDING:
-            fut.node["timings"]["submitted"] = time.time()  # type: ignore[index]
+            fut.t_submitted = time.time()
             fut.slot.submit([fut])  # type: ignore[union-attr]
 
     # -- reports ---------------------------------------------------------------------------
@@ -191,10 +238,11 @@ class Scheduler:
             if fut.state != PENDING:
                 return
             fut.state = RUNNING
+            fut.t_started = now = time.time()
             node = fut.node
             if node is not None:
                 node["state"] = RUNNING
-                node["timings"]["started"] = time.time()
+                node["timings"]["started"] = now
         if fut.timeout is not None:
             self._arm_timeout(fut)
         if self.listeners:
@@ -236,15 +284,15 @@ class Scheduler:
             fut.state = state
             fut._result = result
             fut._exception = exc
+            fut.t_finished = now = time.time()
+            if fut.t_started is None and state == DONE:
+                fut.t_started = now  # reported done without a "running" first
             node = fut.node
             if node is not None:
                 node["state"] = state
-                timings = node["timings"]
-                timings["finished"] = now = time.time()
-                if "started" not in timings and state == DONE:
-                    timings["started"] = now  # reported done without a "running" first
+                node["timings"].update(started=fut.t_started, finished=now)
                 if exc is not None:
-                    node["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                    node["error"] = _error_line(exc)
             dependents, fut._dependents = fut._dependents, None
             if dependents and state == DONE:
                 for dep in dependents:
