@@ -123,8 +123,11 @@ class ExecutableTaskError(TaskError, RuntimeError):
         self.stderr = stderr
         tail = stderr_tail(stderr)
         message = f"task {task!r}: command {command!r} exited with status {returncode}"
-        if tail:
-            message += f"; stderr ends with:\n{tail}"
+        if tail and "\n" not in tail:
+            message += f" (stderr: {tail})"
+        elif tail:
+            last = tail.rsplit("\n", 1)[1]
+            message += f" (stderr: {last}); stderr ends with:\n{tail}"
         super().__init__(message, task=task)
 
     def __reduce__(self):  # type: ignore[no-untyped-def]

@@ -292,6 +292,13 @@ class WorkflowEngine:
         """Awaitable form of :meth:`run`."""
         return await self.submit(pipeline, *inputs)
 
+    def add_listener(self, callback: Callable[[TaskFuture, str], Any]) -> None:
+        """Call ``callback(future, state)`` on every state change (any thread; keep it fast)."""
+        self._scheduler.listeners.append(callback)
+
+    def remove_listener(self, callback: Callable[[TaskFuture, str], Any]) -> None:
+        self._scheduler.listeners.remove(callback)
+
     def plot(self, path: str | None = None, **options: Any) -> Any:
         """Draw everything this engine ran (states after a run); returns the figure."""
         from asyncflow.export import draw

@@ -7,6 +7,7 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from asyncflow.api.summary import RunSummary
 from asyncflow.compiler import ExecutionPlan, PlanTask
 from asyncflow.errors import DefinitionError
 from asyncflow.graph import TaskOptions
@@ -30,6 +31,7 @@ class PipelineRun:
         self.inputs = inputs
         self.futures: dict[str, TaskFuture] = {}
         self.children: dict[str, list[TaskFuture]] = {}
+        self.started = time.monotonic()
         for task in plan.tasks:  # stage order: every upstream future already exists
             self.futures[task.id] = self._start(task)
 
@@ -93,12 +95,9 @@ class PipelineRun:
             task_id: fut._result for task_id, fut in self.futures.items() if fut.state == "DONE"
         }
 
-    def summary(self) -> dict[str, int]:
-        """Number of tasks (mapped items included) per state."""
-        counts: dict[str, int] = {}
-        for fut in self._all():
-            counts[fut.state] = counts.get(fut.state, 0) + 1
-        return counts
+    def summary(self) -> RunSummary:
+        """Counts per state (mapped items included), the root causes, and the time taken."""
+        return RunSummary.of(self._all(), time.monotonic() - self.started)
 
     def _all(self) -> list[TaskFuture]:
         out = list(self.futures.values())
@@ -157,7 +156,15 @@ def _options(task: PlanTask) -> TaskOptions:
 
 def _check_call(task: PlanTask, body: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     fn = getattr(body, "fn", body)
-    if task.template is not None or fn is None:
+    if task.template is not None:
+        placeholders = getattr(body, "placeholders", frozenset())
+        if not args and "input" in placeholders and "input" not in kwargs:
+            raise DefinitionError(
+                f"shell task {task.name!r} uses {{input}}, but the pipeline was run "
+                "without an input; pass one: flow.run(pipeline, value)"
+            )
+        return
+    if fn is None:
         return
     try:
         signature = inspect.signature(fn)

@@ -1,0 +1,211 @@
+"""The ``asyncflow`` command: run, check, plan and plot .flow files.
+
+Exit codes: 0 success, 1 a task failed, 2 bad input or usage, 130 interrupted (Ctrl-C).
+Errors go to stderr; results (and ``--json``) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from asyncflow.errors import AsyncflowError, DependencyFailureError
+
+EXIT_OK, EXIT_TASK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"asyncflow: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="asyncflow", description="Run workflows written as .flow files.")
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def flow_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("file", help="the .flow file")
+        sub.add_argument(
+            "--set",
+            dest="params",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="override a parameter (repeatable)",
+        )
+        return sub
+
+    run = flow_command("run", "run a .flow file and print its result")
+    run.add_argument("--backend", help="backend to run on (overrides the file's choice)")
+    run.add_argument("--json", action="store_true", help="print machine-readable results")
+    run.add_argument("--plot", metavar="PATH", help="draw the finished run (PNG, SVG or PDF)")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    flow_command("check", "validate a .flow file; run nothing")
+    plan = flow_command("plan", "print the execution plan (a dry run); run nothing")
+    plan.add_argument("-o", "--output", metavar="PATH", help="also draw the plan")
+    plan.add_argument("--backend", help="backend the plan is for")
+    plot = flow_command("plot", "draw a .flow file's graph")
+    plot.add_argument("-o", "--output", metavar="PATH", required=True, help="PNG, SVG or PDF")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        params = _parse_sets(args.params)
+        program = _load(args.file, params, getattr(args, "backend", None))
+        if args.command == "check":
+            nodes = program.graph.number_of_nodes()
+            print(f"{args.file}: ok ({nodes} tasks)")
+            return EXIT_OK
+        if args.command == "plot":
+            from asyncflow.export import plot
+
+            plot(program.graph, args.output)
+            print(f"wrote {args.output}")
+            return EXIT_OK
+        if args.command == "plan":
+            return _plan(program, args)
+        return _run(program, args)
+    except AsyncflowError as exc:
+        print(f"asyncflow: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, ValueError) as exc:  # e.g. an output path that cannot be written
+        print(f"asyncflow: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _load(path: str, params: dict[str, str], backend: str | None) -> Any:
+    from asyncflow.dsl import load_flow
+
+    return load_flow(path, params, backend=backend)
+
+
+def _parse_sets(items: list[str]) -> dict[str, str]:
+    params = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise AsyncflowError(f"--set takes NAME=VALUE, got {item!r}")
+        params[name.strip()] = value
+    return params
+
+
+def _plan(program: Any, args: argparse.Namespace) -> int:
+    from asyncflow.api import WorkflowEngine
+
+    print(program.pipeline.plan().describe())
+    with WorkflowEngine(backend=program.backend or "threads", dry_run=True) as flow:
+        run = flow.submit(program.pipeline, *program.inputs)
+        run.result(timeout=600)
+        print(f"dry run: {run.summary()}")
+        if args.output:
+            from asyncflow.export import plot
+
+            plot(program.graph, args.output)
+            print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _run(program: Any, args: argparse.Namespace) -> int:
+    from asyncflow.api import WorkflowEngine
+    from asyncflow.progress import Progress
+
+    progress = None
+    if not args.quiet and not args.json:
+        progress = Progress(sys.stderr, tty=sys.stderr.isatty())
+    flow = WorkflowEngine(backend=program.backend or "threads")
+    run = None
+    failed: BaseException | None = None
+    interrupted = False
+    try:
+        if progress is not None:
+            flow.add_listener(progress.on_event)
+            progress.start()
+        run = flow.submit(program.pipeline, *program.inputs)
+        result = run.result()
+    except KeyboardInterrupt:
+        interrupted = True
+        if run is not None:
+            run.cancel("interrupted (Ctrl-C)")
+    except AsyncflowError as exc:
+        if run is None:
+            raise
+        failed = exc
+    except Exception as exc:  # a task raised its own exception type
+        if run is None:
+            raise
+        failed = exc
+    finally:
+        if progress is not None:
+            progress.stop()
+        try:
+            flow.close()
+        except KeyboardInterrupt:
+            interrupted = True
+    summary = run.summary() if run is not None else None
+    if args.plot and run is not None:
+        from asyncflow.export import plot
+
+        plot(flow.graph, args.plot)
+    if args.json:
+        payload = {
+            "result": _jsonable(result) if failed is None and not interrupted else None,
+            "summary": summary.to_dict() if summary else None,
+            "tasks": {
+                tid: {
+                    "state": f.state,
+                    "result": _jsonable(f._result) if f.state == "DONE" else None,
+                    "error": str(f._exception) if f._exception else None,
+                }
+                for tid, f in (run.futures.items() if run else [])
+            },
+        }
+        print(json.dumps(payload, indent=2))
+    elif failed is None and not interrupted:
+        print(result if isinstance(result, str) else _pretty(result))
+    if summary is not None:
+        print(str(summary), file=sys.stderr)
+    if interrupted:
+        print("asyncflow: interrupted; unfinished tasks were cancelled", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if failed is not None:
+        root = failed.root_cause if isinstance(failed, DependencyFailureError) else failed
+        print(f"asyncflow: the run failed: {type(root).__name__}: {root}", file=sys.stderr)
+        return EXIT_TASK_FAILED
+    return EXIT_OK
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        if isinstance(value, list | tuple):
+            return [_jsonable(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): _jsonable(v) for k, v in value.items()}
+        return repr(value)
+    return value
+
+
+def _pretty(value: Any) -> str:
+    try:
+        return json.dumps(value, indent=2)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _version() -> str:
+    from asyncflow import __version__
+
+    return f"asyncflow {__version__}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
