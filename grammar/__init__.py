@@ -1,1 +1,1 @@
-"""The .flow grammar, shipped as package data of ``asyncflow.grammar`` (see asyncflow.dsl.grammar)."""
+"""The .flow grammar (flow.lark); the wheel ships this folder as ``asyncflow.grammar``."""

@@ -5,44 +5,21 @@ Every problem is a :class:`FlowError` pointing at the place in the file where it
 
 from __future__ import annotations
 
-import string
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
+from asyncflow.backends import available_backends
 from asyncflow.dsl import ast
 from asyncflow.dsl.diagnostics import Source, did_you_mean
 from asyncflow.dsl.imports import keyword_problem
+from asyncflow.dsl.names import Definitions, collect, walk, walk_calls
 from asyncflow.dsl.params import evaluate
+from asyncflow.dsl.templates import template_fields
 
-CORE_OPTIONS = ("retries", "timeout", "backend")
-
-
-@dataclass
-class Definitions:
-    """Every name a pipeline expression can use, with the statement that defines it."""
-
-    imports: dict[str, tuple[ast.Import, ast.ImportName]] = field(default_factory=dict)
-    shells: dict[str, ast.ShellDef] = field(default_factory=dict)
-    tasks: dict[str, ast.TaskDef] = field(default_factory=dict)
-    lets: dict[str, ast.LetDef] = field(default_factory=dict)
-    where: dict[str, ast.Ident] = field(default_factory=dict)
-
-    def root(self, name: str) -> str:
-        """The import or shell task a (chain of) ``task`` definition(s) stands for."""
-        while name in self.tasks:
-            name = self.tasks[name].target.name.text
-        return name
-
-    def chain(self, name: str) -> list[ast.TaskDef]:
-        """The ``task`` definitions from ``name`` down to its root, outermost first."""
-        found = []
-        while name in self.tasks:
-            found.append(self.tasks[name])
-            name = self.tasks[name].target.name.text
-        return found
+CORE_OPTIONS = ("retries", "retry_backoff", "timeout", "backend")
 
 
 @dataclass
@@ -53,87 +30,6 @@ class Checked:
     run: ast.Run
     backend: str | None
     placeholders: dict[str, tuple[str, ...]]
-
-
-def walk_calls(expr: ast.Expr) -> Iterator[ast.Call]:
-    """Every call in ``expr``, left to right (iteratively: pipelines may be long)."""
-    stack: list[ast.Expr] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Call):
-            yield node
-        elif isinstance(node, ast.Pipe | ast.Par):
-            stack += [node.right, node.left]
-        elif isinstance(node, ast.ListGroup):
-            stack += reversed(node.items)
-        elif isinstance(node, ast.Each):
-            stack.append(node.body)
-
-
-def _field_column(source: Source, template: ast.Literal, field_name: str) -> int:
-    """The column of ``{field_name`` inside the template's string, else the string's."""
-    line = source.line_text(template.line) or ""
-    found = line.find("{" + field_name, template.column)
-    return found + 1 if found >= 0 else template.column
-
-
-def template_fields(template: ast.Literal, source: Source) -> tuple[str, ...]:
-    """The placeholder names of a shell template, in order of first use."""
-    text = str(template.value)
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise source.error_at(
-            template, f"bad command template: {exc}; write '{{{{' or '}}}}' for a literal brace"
-        ) from exc
-    names: list[str] = []
-    for _, field_name, spec, conversion in parsed:
-        if field_name is None:
-            continue
-        column = _field_column(source, template, field_name)
-        if not field_name.isidentifier():
-            raise source.error(
-                f"bad placeholder {{{field_name}}}: a placeholder is a name, like {{input}} "
-                "or {count}; write '{{' or '}}' for a literal brace",
-                template.line,
-                column,
-            )
-        if spec or conversion:
-            raise source.error(
-                f"placeholder {{{field_name}}} cannot have a format; write {{{field_name}}}",
-                template.line,
-                column,
-            )
-        if field_name not in names:
-            names.append(field_name)
-    return tuple(names)
-
-
-def collect(module: ast.Module, source: Source) -> Definitions:
-    """All definitions by name; a name defined twice is an error."""
-    defs = Definitions()
-
-    def claim(ident: ast.Ident) -> None:
-        if ident.text in defs.where:
-            first = defs.where[ident.text].line
-            raise source.error_at(ident, f"'{ident.text}' is already defined on line {first}")
-        defs.where[ident.text] = ident
-
-    for stmt in module.statements:
-        if isinstance(stmt, ast.Import):
-            for name in stmt.names:
-                claim(name.local)
-                defs.imports[name.local.text] = (stmt, name)
-        elif isinstance(stmt, ast.ShellDef):
-            claim(stmt.name)
-            defs.shells[stmt.name.text] = stmt
-        elif isinstance(stmt, ast.TaskDef):
-            claim(stmt.name)
-            defs.tasks[stmt.name.text] = stmt
-        elif isinstance(stmt, ast.LetDef):
-            claim(stmt.name)
-            defs.lets[stmt.name.text] = stmt
-    return defs
 
 
 class _Checker:
@@ -218,6 +114,20 @@ class _Checker:
                 f"e.g. {name}({placeholder}=...), or declare 'param {placeholder} = ...'",
             )
 
+    def expression(self, expr: ast.Expr) -> None:
+        """A pipeline expression: its calls, and what each(...) is applied to."""
+        for node in walk(expr):
+            if isinstance(node, ast.Call):
+                self.use(node)
+            elif isinstance(node, ast.Each) and not (
+                isinstance(node.body, ast.Call) and node.body.name.text not in self.defs.lets
+            ):
+                raise self.source.error_at(
+                    node.body,
+                    "each(...) applies one task to every item, e.g. each(count_lines); "
+                    "to apply a longer pipeline, write a Python task that runs it",
+                )
+
     def options(self, options: tuple[ast.Option, ...]) -> None:
         seen: set[str] = set()
         for option in options:
@@ -230,6 +140,8 @@ class _Checker:
             problem = _option_problem(name, value)
             if problem:
                 raise self.source.error_at(option.value, f"option '{name}' {problem}")
+            if name == "backend" and (problem := backend_problem(value)):
+                raise self.source.error_at(option.value, problem)
 
     def cycles(self) -> None:
         graph: nx.DiGraph[str] = nx.DiGraph()
@@ -264,6 +176,8 @@ class _Checker:
             raise self.source.error_at(
                 backends[1], f"the backend is already chosen on line {backends[0].line}"
             )
+        if backends and (problem := backend_problem(backends[0].name.text)):
+            raise self.source.error_at(backends[0].name, problem)
         if len(runs) > 1:
             raise self.source.error_at(
                 runs[1], f"only one 'run' statement is allowed; the first is on line {runs[0].line}"
@@ -283,8 +197,7 @@ class _Checker:
         for shell in self.defs.shells.values():
             self.options(shell.options)
         for let in self.defs.lets.values():
-            for call in walk_calls(let.body):
-                self.use(call)
+            self.expression(let.body)
         if not runs:
             line, column = self.source.end()
             raise self.source.error(
@@ -292,15 +205,26 @@ class _Checker:
             )
         for value in runs[0].inputs:
             self.value(value)
-        for call in walk_calls(runs[0].body):
-            self.use(call)
+        self.expression(runs[0].body)
         backend = backends[0].name.text if backends else None
         return Checked(self.defs, runs[0], backend, self.placeholders)
+
+
+def backend_problem(name: str) -> str | None:
+    """Why ``name`` is not a backend asyncflow knows, or None."""
+    known = available_backends()
+    if name in known:
+        return None
+    return f"unknown backend '{name}'{did_you_mean(name, known)}; known: {', '.join(known)}"
 
 
 def _option_problem(name: str, value: Any) -> str | None:
     if name == "retries" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         return f"must be a whole number of retries, 0 or more, not {value!r}"
+    if name == "retry_backoff" and (
+        isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+    ):
+        return f"must be a number of seconds, 0 or more, not {value!r}"
     if name == "timeout" and (
         isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
     ):

@@ -149,6 +149,9 @@ def describe_expected(expected: set[str], words: dict[str, str]) -> str:
 
 def describe_token(token: Token) -> str:
     """How to name the token that the parser did not expect."""
+    text = str(token)
+    if len(text) > 40:
+        token = Token(token.type, text[:37] + "...")
     if token.type == "NAME":
         return f"name '{token}'"
     if token.type == "STRING":
@@ -184,7 +187,8 @@ def syntax_error(
             message += f", expected {wanted}"
         return source.error(message, exc.line, exc.column, FlowSyntaxError)
     if isinstance(exc, UnexpectedCharacters):
-        char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else ""
+        position = exc.pos_in_stream or 0
+        char = source.text[position] if position < len(source.text) else ""
         if char in "\"'":
             message = f"unterminated string: add the closing {char} on the same line"
         elif char == "$":

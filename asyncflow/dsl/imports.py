@@ -13,8 +13,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from asyncflow.api import TaskDefinition
 from asyncflow.dsl import ast
 from asyncflow.dsl.diagnostics import Source, did_you_mean
+
+_import_module = importlib.import_module  # one seam, so tests can fence off imports
 
 
 def _failure(exc: BaseException) -> str:
@@ -30,7 +33,7 @@ def _module_name(path: Path) -> str:
 
 
 def load_file_module(stmt: ast.Import, base_dir: Path, source: Source) -> ModuleType:
-    """Import a .py file named relative to the .flow file (once per process and path)."""
+    """Import a .py file named relative to the .flow file (again only when it changed)."""
     path = (base_dir / stmt.source).resolve()
     here = (stmt.source_line, stmt.source_column)
     if path.suffix != ".py":
@@ -42,8 +45,10 @@ def load_file_module(stmt: ast.Import, base_dir: Path, source: Source) -> Module
             *here,
         )
     name = _module_name(path)
-    if name in sys.modules:
-        return sys.modules[name]
+    stamp = path.stat().st_mtime_ns
+    cached = sys.modules.get(name)
+    if cached is not None and getattr(cached, "__asyncflow_mtime__", None) == stamp:
+        return cached  # the same file, unchanged: keep its functions (and their identity)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise source.error(f"cannot import '{stmt.source}' as a Python module", *here)
@@ -54,6 +59,7 @@ def load_file_module(stmt: ast.Import, base_dir: Path, source: Source) -> Module
     except (Exception, SystemExit) as exc:
         del sys.modules[name]
         raise source.error(f"importing '{stmt.source}' failed: {_failure(exc)}", *here) from exc
+    module.__asyncflow_mtime__ = stamp  # type: ignore[attr-defined]
     return module
 
 
@@ -61,7 +67,7 @@ def load_named_module(stmt: ast.Import, source: Source) -> ModuleType:
     """Import a module by its dotted name."""
     here = (stmt.source_line, stmt.source_column)
     try:
-        return importlib.import_module(stmt.source)
+        return _import_module(stmt.source)
     except ModuleNotFoundError as exc:
         raise source.error(f"cannot import module '{stmt.source}': {exc}", *here) from exc
     except (Exception, SystemExit) as exc:
@@ -72,6 +78,35 @@ def load_named_module(stmt: ast.Import, source: Source) -> ModuleType:
 
 def _functions(module: ModuleType) -> list[str]:
     return [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
+
+
+def _function(py: ModuleType, stmt: ast.Import, name: ast.ImportName, source: Source) -> Any:
+    text = name.name.text
+    try:
+        value = getattr(py, text)
+    except AttributeError:
+        hint = did_you_mean(text, _functions(py))
+        raise source.error_at(
+            name.name, f"'{stmt.source}' has no function '{text}'{hint}"
+        ) from None
+    except Exception as exc:  # a module __getattr__ that failed
+        raise source.error_at(
+            name.name, f"importing '{text}' from '{stmt.source}' failed: {_failure(exc)}"
+        ) from exc
+    if isinstance(value, TaskDefinition):  # @flow.function_task: take its function
+        if value.kind != "function":
+            raise source.error_at(
+                name.name,
+                f"'{text}' is a @flow.{value.kind}_task; a .flow file runs Python "
+                "functions, and shell commands with 'shell' templates",
+            )
+        value = value.fn
+    if not callable(value) or inspect.isclass(value):
+        raise source.error_at(
+            name.name,
+            f"'{text}' in '{stmt.source}' is not a function (it is a {type(value).__name__})",
+        )
+    return value
 
 
 def resolve_imports(
@@ -85,18 +120,7 @@ def resolve_imports(
         else:
             py = load_named_module(stmt, source)
         for name in stmt.names:
-            text = name.name.text
-            if not hasattr(py, text):
-                hint = did_you_mean(text, _functions(py))
-                raise source.error_at(name.name, f"'{stmt.source}' has no function '{text}'{hint}")
-            value = getattr(py, text)
-            fn = getattr(value, "fn", value)  # a decorated task: take its function
-            if not callable(fn) or inspect.isclass(fn):
-                raise source.error_at(
-                    name.name,
-                    f"'{text}' in '{stmt.source}' is not a function "
-                    f"(it is a {type(value).__name__})",
-                )
+            fn = _function(py, stmt, name, source)
             found[name.local.text] = fn
     return found
 
@@ -117,6 +141,6 @@ def keyword_problem(fn: Callable[..., Any], keyword: str) -> str | None:
         return (
             f"has no parameter '{keyword}'{did_you_mean(keyword, names)}; its parameters: {listed}"
         )
-    if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+    if param.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.VAR_POSITIONAL):
         return f"takes '{keyword}' only by position"
     return None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from asyncflow.dsl import ast
-from asyncflow.dsl.check import check, check_keywords
+from asyncflow.dsl.check import backend_problem, check, check_keywords
 from asyncflow.dsl.diagnostics import Source
 from asyncflow.dsl.imports import resolve_imports
 from asyncflow.dsl.lower import lower
@@ -77,6 +77,8 @@ def _load(
     check_keywords(checked, functions, source)
     pipeline = lower(checked, functions, values, source)
     inputs = tuple(evaluate(value, values) for value in checked.run.inputs)
+    if backend is not None and (problem := backend_problem(backend)):
+        raise FlowError(problem, file=filename)
     path = None if filename.startswith("<") else Path(filename)
     return FlowProgram(pipeline, values, backend or checked.backend, inputs, path, module)
 

@@ -7,20 +7,24 @@ would write (``task(fn, name=...)``, ``shell(template, name=...)``, ``.bind(...)
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from asyncflow.api import Pipeline, shell, task
 from asyncflow.dsl import ast
 from asyncflow.dsl.check import CORE_OPTIONS, Checked
 from asyncflow.dsl.diagnostics import Source
 from asyncflow.dsl.params import evaluate
-from asyncflow.errors import AsyncflowError
+from asyncflow.errors import AsyncflowError, FlowError
 
 
-def _operator_api() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    import asyncflow  # imported late: asyncflow's own __init__ imports this package
-
-    return asyncflow.task, asyncflow.shell
+def as_pipeline(lowered: Any) -> Any:
+    """A Pipeline for what an expression lowered to (a list is a group, as in a pipe)."""
+    if isinstance(lowered, list):
+        lowered = functools.reduce(operator.and_, lowered)
+    return lowered if isinstance(lowered, Pipeline) else Pipeline(lowered)
 
 
 class Lowerer:
@@ -38,7 +42,6 @@ class Lowerer:
         self.functions = functions
         self.params = params
         self.source = source
-        self.task, self.shell = _operator_api()
         self.steps: dict[str, Any] = {}
         self.lets: dict[str, Any] = {}
 
@@ -46,6 +49,8 @@ class Lowerer:
         """Run one operator call; its errors become FlowErrors pointing at ``node``."""
         try:
             return action()
+        except FlowError:
+            raise
         except (AsyncflowError, TypeError, ValueError, AttributeError) as exc:
             raise self.source.error_at(node, f"{what}: {exc}") from exc
 
@@ -88,13 +93,13 @@ class Lowerer:
             built = self._attempt(
                 node,
                 f"cannot make shell task '{name}'",
-                lambda: self.shell(template, name=name, **options),
+                lambda: shell(template, name=name, **options),
             )
         else:
             options = self.options(*option_groups)
             fn = self.functions[root]
             built = self._attempt(
-                node, f"cannot make task '{name}'", lambda: self.task(fn, name=name, **options)
+                node, f"cannot make task '{name}'", lambda: task(fn, name=name, **options)
             )
         if binds:
             built = self._attempt(
@@ -132,7 +137,11 @@ class Lowerer:
             return self._attempt(expr, "cannot use each(...) here", lambda: body.map())
         left, right = self.expr(expr.left), self.expr(expr.right)
         if isinstance(expr, ast.Pipe):
+            if isinstance(left, list) and isinstance(right, list):
+                left = as_pipeline(left)  # Python has no list | list; [a, b] means a & b
             return self._attempt(expr, "cannot pipe these", lambda: left | right)
+        left = as_pipeline(left) if isinstance(left, list) else left
+        right = as_pipeline(right) if isinstance(right, list) else right
         return self._attempt(expr, "cannot group these with '&'", lambda: left & right)
 
 
@@ -143,4 +152,6 @@ def lower(
     source: Source,
 ) -> Any:
     """The operator pipeline for the file's ``run`` expression."""
-    return Lowerer(checked, functions, params, source).expr(checked.run.body)
+    lowerer = Lowerer(checked, functions, params, source)
+    body = checked.run.body
+    return lowerer._attempt(body, "cannot run this", lambda: as_pipeline(lowerer.expr(body)))

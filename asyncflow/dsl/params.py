@@ -104,7 +104,9 @@ def _convert_list(text: str, default: list[Any]) -> list[Any]:
         try:
             return [convert(item, sample) for item in items]
         except ValueError:
-            raise ValueError(f"expected a comma-separated list of {_type_word(sample)}s") from None
+            plural = {bool: "true/false values", int: "integers", float: "numbers"}
+            words = plural.get(type(sample), "values")
+            raise ValueError(f"expected a comma-separated list of {words}") from None
     return items
 
 

@@ -34,7 +34,7 @@ def unquote(raw: str) -> str:
 
 
 @v_args(meta=True, inline=True)
-class FlowTransformer(Transformer_NonRecursive):
+class FlowTransformer(Transformer_NonRecursive):  # type: ignore[type-arg]
     """Build AST records from Lark's parse tree; every record keeps its line and column."""
 
     # values
@@ -159,7 +159,7 @@ def _accepts_at_end(text: str) -> set[str] | None:
     try:
         interactive = flow_parser().parse_interactive(text)
         interactive.exhaust_lexer()
-        return set(interactive.accepts())
+        return set(interactive.accepts())  # type: ignore[no-untyped-call]
     except UnexpectedInput:
         return None
 

@@ -7,6 +7,7 @@ Plain functions, no asyncflow import: the .flow file imports them with
 from __future__ import annotations
 
 import ast
+import os
 import sysconfig
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ def summarize(measured: tuple[list[dict[str, Any]], list[str]], top: int = 5) ->
     python_counts, wc_outputs = measured
     by_wc = {row["path"]: row["lines"] for row in map(parse_wc, wc_outputs)}
     largest = sorted(python_counts, key=lambda row: (-row["lines"], row["path"]))[:top]
+    folders = [os.path.dirname(row["path"]) for row in python_counts]
+    root = Path(os.path.commonpath(folders)) if folders else Path()
     return {
         "modules": len(python_counts),
         "lines": sum(row["lines"] for row in python_counts),
@@ -69,5 +72,7 @@ def summarize(measured: tuple[list[dict[str, Any]], list[str]], top: int = 5) ->
         "classes": sum(row["classes"] for row in python_counts),
         "wc_lines": sum(by_wc.values()),
         "wc_agrees": all(by_wc.get(row["path"]) == row["lines"] for row in python_counts),
-        "largest": [(Path(row["path"]).name, row["lines"]) for row in largest],
+        "largest": [
+            (Path(row["path"]).relative_to(root).as_posix(), row["lines"]) for row in largest
+        ],
     }
