@@ -9,10 +9,12 @@ together. When that would make labels too small to read, the labels are dropped.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from asyncflow.export.model import GraphLayout, LayoutNode
+from asyncflow.export.model import GraphLayout, LayoutEdge, LayoutNode
 from asyncflow.export.style import format_duration, shorten, text_width
 
 #: matplotlib.path.Path codes (kept here so this module needs no matplotlib)
@@ -28,6 +30,8 @@ MAX_W, MAX_H = 46.0, 46.0  # cap of the drawing area, inches
 MARGIN = 0.16
 SHADOW = 0.045  # offset of the stacked copies behind a group or map node
 ARROW = 0.085
+BAND_GAP = 0.5  # between folded bands
+TURN = 0.3  # radius of the U-turns that lead an edge into the next band
 
 
 @dataclass(slots=True)
@@ -59,127 +63,174 @@ class Scene:
 
 
 def build_scene(
-    lay: GraphLayout, *, durations: bool, max_labels: int, labels: bool = True
+    lay: GraphLayout,
+    *,
+    durations: bool,
+    max_labels: int,
+    labels: bool = True,
+    measure: Callable[[str, float], float] = text_width,
 ) -> Scene:
-    """Place ``lay`` in inches; drop labels when they could not be read."""
-    scene = _build(lay, durations=durations, max_labels=max_labels, labels=labels)
-    if labels and scene.font < MIN_FONT and lay.nodes:
-        scene = _build(lay, durations=durations, max_labels=max_labels, labels=False)
-        scene.labels_hidden = True
-    return scene
+    """Place ``lay`` in inches; drop labels when they could not be read.
+
+    ``measure(text, points)`` gives a text's width in inches.
+    """
+
+    def frame_with(labels: bool) -> _Frame:
+        return _Frame(
+            lay, durations=durations, max_labels=max_labels, labels=labels, measure=measure
+        )
+
+    frame = frame_with(labels)
+    hidden = False
+    if labels and FONT * frame.scale < MIN_FONT and lay.nodes:
+        frame = frame_with(False)
+        hidden = True
+    return frame.scene(hidden)
 
 
-def _build(lay: GraphLayout, *, durations: bool, max_labels: int, labels: bool) -> Scene:
-    nodes = lay.nodes
-    chosen = _labelled(lay, max_labels) if labels else set()
-    limit = 40 if len(nodes) <= 60 else 28 if len(nodes) <= max_labels else 16
-    texts = [_lines(node, limit, durations) if node.index in chosen else [] for node in nodes]
-    n_lines = max((len(t) for t in texts), default=0)
-    box_h = n_lines * LINE + 2 * PAD_Y if n_lines else BARE_H
-    row = box_h + ROW_GAP + SHADOW
-    widths = [
-        max(MIN_W, max(text_width(t, FONT) for t in lines) + 2 * PAD_X) if lines else BARE_W
-        for lines in texts
-    ]
-    n_cols = lay.n_layers
-    col_w = [0.0] * n_cols
-    for node, w in zip(nodes, widths, strict=True):
-        col_w[node.layer] = max(col_w[node.layer], w)
-    steep = [0.0] * max(0, n_cols - 1)
-    for edge in lay.edges:
-        for (c0, y0), (_, y1) in zip(edge.points, edge.points[1:], strict=False):
-            steep[c0] = max(steep[c0], abs(y1 - y0) * row)
-    gaps = [min(1.6, 0.5 + 0.09 * dy) for dy in steep]
+class _Frame:
+    """Sizes of boxes, columns, gaps and bands at scale 1, and the scale that fits."""
 
-    # fold long flat graphs into bands
-    natural_w = sum(col_w) + sum(gaps)
-    rows = [0.0, 0.0]
-    if nodes:
-        all_y = [n.y for n in nodes] + [y for e in lay.edges for _, y in e.points]
-        rows = [min(all_y), max(all_y)]
-    natural_h = (rows[1] - rows[0]) * row + row
-    bands = 1
-    if natural_w > MAX_W and natural_w > 2.5 * natural_h:
-        bands = max(1, min(n_cols, round(math.sqrt(natural_w / (1.4 * natural_h)))))
-    band_of, col_x = _fold(col_w, gaps, bands)
-    bands = max(band_of, default=0) + 1
+    def __init__(
+        self,
+        lay: GraphLayout,
+        *,
+        durations: bool,
+        max_labels: int,
+        labels: bool,
+        measure: Callable[[str, float], float],
+    ) -> None:
+        self.lay = lay
+        nodes = lay.nodes
+        chosen = _labelled(lay, max_labels) if labels else set()
+        limit = 40 if len(nodes) <= 60 else 28 if len(nodes) <= max_labels else 16
+        self.texts = [
+            _lines(node, limit, durations) if node.index in chosen else [] for node in nodes
+        ]
+        n_lines = max((len(t) for t in self.texts), default=0)
+        self.box_h = n_lines * LINE + 2 * PAD_Y if n_lines else BARE_H
+        self.row = row = self.box_h + ROW_GAP + SHADOW
+        self.widths = [
+            max(MIN_W, max(measure(t, FONT) for t in lines) + 2 * PAD_X) if lines else BARE_W
+            for lines in self.texts
+        ]
+        n_cols = lay.n_layers
+        self.col_w = col_w = [0.0] * n_cols
+        for node, w in zip(nodes, self.widths, strict=True):
+            col_w[node.layer] = max(col_w[node.layer], w)
+        steep = [0.0] * max(0, n_cols - 1)
+        for edge in lay.edges:
+            for (c0, y0), (_, y1) in itertools.pairwise(edge.points):
+                steep[c0] = max(steep[c0], abs(y1 - y0) * row)
+        gaps = [min(1.0, 0.5 + 0.08 * dy) for dy in steep]
 
-    lows = [math.inf] * bands
-    highs = [-math.inf] * bands
-    for node in nodes:
-        b = band_of[node.layer]
-        lows[b], highs[b] = min(lows[b], node.y), max(highs[b], node.y)
-    for edge in lay.edges:
-        for c, y in edge.points[1:-1]:
-            b = band_of[c]
+        # fold long flat graphs into bands, like lines of text
+        natural_w = sum(col_w) + sum(gaps)
+        ys = [n.y for n in nodes] + [y for e in lay.edges for _, y in e.points] or [0.0]
+        natural_h = (max(ys) - min(ys)) * row + row
+        bands = 1
+        if natural_w > MAX_W and natural_w > 2.5 * natural_h:
+            bands = max(1, min(n_cols, round(math.sqrt(natural_w / (1.4 * natural_h)))))
+        self.band_of, self.col_x = _fold(col_w, gaps, bands)
+        self.bands = bands = max(self.band_of, default=0) + 1
+        self.side = MARGIN + (TURN if bands > 1 else 0.0)
+
+        lows = [math.inf] * bands
+        highs = [-math.inf] * bands
+        spots = [(n.layer, n.y) for n in nodes]
+        spots += [point for e in lay.edges for point in e.points[1:-1]]
+        for col, y in spots:
+            b = self.band_of[col]
             lows[b], highs[b] = min(lows[b], y), max(highs[b], y)
-    tops, top = [], 0.0
-    for b in range(bands):
-        lows[b] = 0.0 if lows[b] == math.inf else lows[b]
-        highs[b] = lows[b] if highs[b] == -math.inf else highs[b]
-        tops.append(top)
-        top += (highs[b] - lows[b]) * row + row + (0.45 if b < bands - 1 else 0.0)
+        self.lows, self.tops, self.bottoms = [], [], []
+        top = MARGIN + SHADOW
+        for b in range(bands):
+            low = 0.0 if lows[b] == math.inf else lows[b]
+            high = low if highs[b] == -math.inf else highs[b]
+            self.lows.append(low)
+            self.tops.append(top)
+            top += (high - low) * row + row
+            self.bottoms.append(top)
+            top += BAND_GAP if b < bands - 1 else 0.0
+        right = max((x + w for x, w in zip(self.col_x, col_w, strict=True)), default=BARE_W)
+        self.width = 2 * self.side + SHADOW + right
+        self.height = top + MARGIN
+        self.scale = min(1.0, MAX_W / self.width, MAX_H / self.height)
 
-    def where(col: int, y: float) -> float:
-        b = band_of[col]
-        return MARGIN + SHADOW + tops[b] + (y - lows[b]) * row + row / 2
+    def y_of(self, col: int, y: float) -> float:
+        """Vertical position in inches at scale 1 of row ``y`` in column ``col``."""
+        b = self.band_of[col]
+        return self.tops[b] + (y - self.lows[b]) * self.row + self.row / 2
 
-    width = 2 * MARGIN + SHADOW + max((col_x[c] + col_w[c] for c in range(n_cols)), default=BARE_W)
-    height = 2 * MARGIN + top
-    scale = min(1.0, MAX_W / width, MAX_H / height)
-    s = scale
+    def left(self, col: int) -> float:
+        """Left edge of column ``col`` at scale 1."""
+        return self.side + self.col_x[col]
 
-    boxes = []
-    for node, w, lines in zip(nodes, widths, texts, strict=True):
-        cx = MARGIN + col_x[node.layer] + col_w[node.layer] / 2
-        boxes.append(Box(node, cx * s, where(node.layer, node.y) * s, w * s, box_h * s, lines))
+    def scene(self, hidden: bool) -> Scene:
+        """Boxes and edge paths, scaled to fit."""
+        s = self.scale
+        boxes = []
+        for node, w, lines in zip(self.lay.nodes, self.widths, self.texts, strict=True):
+            cx = self.left(node.layer) + self.col_w[node.layer] / 2
+            y = self.y_of(node.layer, node.y)
+            boxes.append(Box(node, cx * s, y * s, w * s, self.box_h * s, lines))
+        verts: list[tuple[float, float]] = []
+        codes: list[int] = []
+        arrows = [self._route(edge, boxes, verts, codes) for edge in self.lay.edges]
+        return Scene(
+            width=self.width * s,
+            height=self.height * s,
+            scale=s,
+            font=FONT * s,
+            boxes=boxes,
+            edge_vertices=verts,
+            edge_codes=codes,
+            arrows=arrows,
+            labels_hidden=hidden,
+            bands=self.bands,
+        )
 
-    verts: list[tuple[float, float]] = []
-    codes: list[int] = []
-    arrows: list[list[tuple[float, float]]] = []
-    arrow = ARROW * math.sqrt(s)
-    for edge in lay.edges:
+    def _route(
+        self,
+        edge: LayoutEdge,
+        boxes: list[Box],
+        verts: list[tuple[float, float]],
+        codes: list[int],
+    ) -> list[tuple[float, float]]:
+        """Append one edge's path (S-curves between columns); return its arrowhead."""
+        s = self.scale
         src, dst = boxes[edge.source], boxes[edge.target]
-        c0, y0 = edge.points[0]
+        arrow = ARROW * math.sqrt(s)
+        c0 = edge.points[0][0]
         x, y = src.x + src.w / 2, src.y
         verts.append((x, y))
         codes.append(MOVETO)
-        right = (MARGIN + col_x[c0] + col_w[c0]) * s
-        if right > x:
-            verts.append((right, y))
-            codes.append(LINETO)
-            x = right
-        for (c1, y1), last in zip(edge.points[1:], _last_flags(len(edge.points) - 1), strict=True):
-            left = (MARGIN + col_x[c1]) * s
-            ny = where(c1, y1) * s
-            # into the next band: a carriage return, bending back leftwards
-            bend = (left - x) / 2 if band_of[c1] == band_of[c0] else 0.35 * s
-            verts += [(x + bend, y), (left - bend, ny), (left, ny)]
-            codes += [CURVE4, CURVE4, CURVE4]
-            x, y, c0 = left, ny, c1
-            end = dst.x - dst.w / 2 - arrow if last else (MARGIN + col_x[c1] + col_w[c1]) * s
-            if end > x:
-                verts.append((end, y))
+        last = len(edge.points) - 2
+        for i, (c1, y1) in enumerate(edge.points[1:]):
+            out = (self.left(c0) + self.col_w[c0]) * s
+            if out > x:
+                verts.append((out, y))
                 codes.append(LINETO)
-                x = end
+                x = out
+            left, ny = self.left(c1) * s, self.y_of(c1, y1) * s
+            if self.band_of[c1] == self.band_of[c0]:
+                bend = (left - x) / 2
+                verts += [(x + bend, y), (left - bend, ny), (left, ny)]
+                codes += [CURVE4] * 3
+            else:  # into the next band: U-turn down, back left along the gap, U-turn in
+                r = TURN * s
+                gap = (self.bottoms[self.band_of[c0]] + BAND_GAP / 2) * s
+                verts += [(x + r, y), (x + r, gap), (x, gap), (left, gap)]
+                verts += [(left - r, gap), (left - r, ny), (left, ny)]
+                codes += [CURVE4] * 3 + [LINETO] + [CURVE4] * 3
+            x, y, c0 = left, ny, c1
+            if i == last:
+                end = dst.x - dst.w / 2 - arrow
+                if end > x:
+                    verts.append((end, y))
+                    codes.append(LINETO)
         tip = dst.x - dst.w / 2
-        arrows.append([(tip, y), (tip - arrow, y - arrow * 0.42), (tip - arrow, y + arrow * 0.42)])
-    return Scene(
-        width=width * s,
-        height=height * s,
-        scale=s,
-        font=FONT * s,
-        boxes=boxes,
-        edge_vertices=verts,
-        edge_codes=codes,
-        arrows=arrows,
-        labels_hidden=False,
-        bands=bands,
-    )
-
-
-def _last_flags(n: int) -> list[bool]:
-    return [i == n - 1 for i in range(n)]
+        return [(tip, y), (tip - arrow, y - arrow * 0.42), (tip - arrow, y + arrow * 0.42)]
 
 
 def _fold(col_w: list[float], gaps: list[float], bands: int) -> tuple[list[int], list[float]]:
@@ -225,60 +276,13 @@ def _labelled(lay: GraphLayout, max_labels: int) -> set[int]:
             tier = 3
         tiers[tier].append(node.index)
     chosen: list[int] = []
-    for tier in tiers:
+    for members in tiers:
         room = max_labels - len(chosen)
         if room <= 0:
             break
-        if len(tier) <= room:
-            chosen += tier
+        if len(members) <= room:
+            chosen += members
         else:  # evenly spread over the picture
-            step = len(tier) / room
-            chosen += [tier[int(i * step)] for i in range(room)]
+            step = len(members) / room
+            chosen += [members[int(i * step)] for i in range(room)]
     return set(chosen)
-
-
-def polygon(shape: str, x: float, y: float, w: float, h: float) -> list[tuple[float, float]]:
-    """Outline of a node of ``shape`` centred on (x, y), ``w`` wide and ``h`` high."""
-    a, b = w / 2, h / 2
-    if shape == "hexagon":
-        c = min(b * 0.8, a / 3)
-        return [
-            (x - a, y),
-            (x - a + c, y - b),
-            (x + a - c, y - b),
-            (x + a, y),
-            (x + a - c, y + b),
-            (x - a + c, y + b),
-        ]
-    if shape == "slant":
-        c = min(b * 0.6, a / 4)
-        return [(x - a + c, y - b), (x + a, y - b), (x + a - c, y + b), (x - a, y + b)]
-    if shape == "double":
-        return [(x - a, y - b), (x + a, y - b), (x + a, y + b), (x - a, y + b)]
-    radius = b if shape == "pill" else min(b * 0.45, 0.07 * max(h / 0.46, 0.3))
-    return _rounded(x, y, a, b, radius)
-
-
-_ARC = [(math.cos(t), math.sin(t)) for t in (i * math.pi / 10 for i in range(6))]
-
-
-def _rounded(x: float, y: float, a: float, b: float, r: float) -> list[tuple[float, float]]:
-    r = min(r, a, b)
-    points = []
-    corners = (
-        (a - r, b - r, 1, 1),
-        (-(a - r), b - r, -1, 1),
-        (-(a - r), -(b - r), -1, -1),
-        (a - r, -(b - r), 1, -1),
-    )
-    for k, (cx, cy, sx, sy) in enumerate(corners):
-        arc = _ARC if k % 2 == 0 else _ARC[::-1]
-        for cos, sin in arc:
-            points.append((x + cx + sx * r * cos, y + cy + sy * r * sin))
-    return points
-
-
-def inner(x: float, y: float, w: float, h: float, inset: float) -> list[tuple[float, float]]:
-    """The inner rectangle of a double-bordered (block) node."""
-    a, b = w / 2 - inset, h / 2 - inset
-    return [(x - a, y - b), (x + a, y - b), (x + a, y + b), (x - a, y + b)]

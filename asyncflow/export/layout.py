@@ -51,10 +51,11 @@ def layout(
     n_layers = max(layer, default=-1) + 1
     builder = _Builder(layer, n_layers)
     chains = [builder.chain(u, v) for u, v in edges]
+    big = len(builder.layer) > 15_000  # vertices, waypoints included: keep big graphs quick
     if sweeps is None:
-        sweeps = 4 if len(builder.layer) < 20_000 else 2
+        sweeps = 2 if big else 4
     crossings = builder.order(sweeps)
-    builder.place(rounds=4)
+    builder.place(rounds=2 if big else 4)
     for node in nodes:
         node.layer = layer[node.index]
         node.order = builder.pos[node.index]
@@ -182,7 +183,6 @@ class _Builder:
 
     def place(self, rounds: int) -> None:
         """Give every vertex a y so that edges run as straight as spacing allows."""
-        real = self.n_real
         self.y = [0.0] * len(self.layer)
         for col in self.columns:
             ys = _stack([self._height(v) for v in col])
@@ -197,8 +197,7 @@ class _Builder:
                 self._align(col, self.down)
         for col in cols:
             self._align(col, None)
-        top = min((self.y[v] for v in range(real)), default=0.0)
-        top = min([top, *(self.y[v] - _WAYPOINT / 2 for v in range(real, len(self.y)))])
+        top = min(self.y, default=0.0)
         self.y = [round(y - top, 6) for y in self.y]
 
     def _height(self, v: int) -> float:

@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from asyncflow.export.geometry import Scene, inner, polygon
+from asyncflow.export.geometry import Scene
 from asyncflow.export.model import TIMES, GraphLayout
+from asyncflow.export.shapes import inner, polygon
 from asyncflow.export.style import (
     FAILED_BORDER,
     KIND_ORDER,
@@ -36,12 +37,21 @@ class Entry:
     edge: str = "black"
     stacked: bool = False
     width: float = 1.0
+    newline: bool = False  # start a new row with this entry
+
+    @property
+    def icon(self) -> float:
+        """Width in inches of the icon and the space after it."""
+        if self.shape is None:
+            return 0.0
+        return ICON_W + 0.12 + (0.06 if self.stacked else 0.0)
 
     @property
     def size(self) -> float:
         """Width in inches taken in its row."""
-        text = text_width(self.text, FONT) * (1.08 if self.shape is None else 1.0)
-        return (ICON_W + 0.12 if self.shape else 0.0) + text + 0.32
+        return (
+            self.icon + text_width(self.text, FONT) * (1.08 if self.shape is None else 1.0) + 0.32
+        )
 
 
 def entries(lay: GraphLayout, by: str) -> list[Entry]:
@@ -71,6 +81,7 @@ def entries(lay: GraphLayout, by: str) -> list[Entry]:
                 neutral.fill,
                 neutral.edge,
                 stacked=True,
+                newline=True,
             )
         )
         if by == "state" and any(g.failed for g in lay.groups):
@@ -102,9 +113,28 @@ def notes(lay: GraphLayout, scene: Scene) -> str | None:
 
 
 def _rows(items: list[Entry], fig_w: float) -> list[list[Entry]]:
+    """Wrap entries into rows no wider than the figure, rows of a group about equal."""
+    groups: list[list[Entry]] = []
+    for item in items:
+        if item.newline or not groups:
+            groups.append([])
+        groups[-1].append(item)
+    rows: list[list[Entry]] = []
+    room = fig_w - 2 * SIDE
+    for group in groups:
+        wrapped = _wrap(group, room)
+        if len(wrapped) > 1:  # balance: the narrowest width that needs no more rows
+            width = sum(item.size for item in group) / len(wrapped)
+            while len(balanced := _wrap(group, width)) > len(wrapped):
+                width *= 1.05
+            wrapped = balanced
+        rows += wrapped
+    return rows
+
+
+def _wrap(items: list[Entry], room: float) -> list[list[Entry]]:
     rows: list[list[Entry]] = [[]]
     used = 0.0
-    room = fig_w - 2 * SIDE
     for item in items:
         if rows[-1] and used + item.size > room:
             rows.append([])
@@ -112,6 +142,12 @@ def _rows(items: list[Entry], fig_w: float) -> list[list[Entry]]:
         rows[-1].append(item)
         used += item.size
     return rows
+
+
+def legend_width(lay: GraphLayout, by: str) -> float:
+    """Width in inches the legend would like: its widest forced row, unwrapped."""
+    rows = _rows(entries(lay, by), 1e9)
+    return max(sum(item.size for item in row) for row in rows) + 2 * SIDE
 
 
 def legend_height(lay: GraphLayout, scene: Scene, by: str, fig_w: float) -> float:
@@ -152,7 +188,7 @@ def add_legend(
                     faces.append("none")
                     edges.append(item.edge)
                     widths.append(0.8)
-                x += ICON_W + 0.12
+                x += item.icon
             ax.text(
                 x,
                 y,
@@ -166,7 +202,7 @@ def add_legend(
                 usetex=False,
                 parse_math=False,
             )
-            x += item.size - (ICON_W + 0.12 if item.shape else 0.0)
+            x += item.size - item.icon
         y += ROW
     if polys:
         ax.add_collection(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: the multiplication sign in count labels (a group of 1000 "work" tasks: work, sign, 1000)
+#: U+00D7, the multiplication sign of count labels: 1000 tasks named work are "work", sign, "1000"
 TIMES = "\u00d7"
 
 
@@ -28,7 +28,8 @@ class LayoutNode:
         error: the failure message of a single failed task.
         layer: column, 0 = leftmost.
         order: rank inside the column, 0 = top.
-        y: vertical position in row units, growing downwards (0 = top row).
+        y: vertical position in row units, growing downwards; the topmost node or edge
+            waypoint is at 0.
     """
 
     index: int

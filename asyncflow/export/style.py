@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from asyncflow.export.source import node_info
+from asyncflow.export.source import text_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ STATE_ORDER = ("DONE", "FAILED", "CANCELLED", "SKIPPED", "RUNNING", "PENDING")
 KIND_ORDER = ("input", "function", "executable", "block", "map", "group")
 
 EDGE_COLOUR = "#707070"
+FONT_FAMILY = "DejaVu Sans"  # ships with matplotlib, so pictures look alike everywhere
 TEXT_COLOUR = "#1d1d1d"
 #: border colour of a collapsed group that has failed members
 FAILED_BORDER = "#c62828"
@@ -66,7 +67,8 @@ def choose_by(graph: nx.DiGraph, by: str | None) -> str:
         ValueError: ``by`` is neither None, ``"kind"`` nor ``"state"``.
     """
     if by is None:
-        started = any(node_info(graph, n).state != "PENDING" for n in graph)
+        states = (data.get("state") for _, data in graph.nodes(data=True))
+        started = any(state and text_of(state).upper() != "PENDING" for state in states)
         return "state" if started else "kind"
     if by not in BY_VALUES:
         raise ValueError(f"by must be 'kind', 'state' or None, got {by!r}")
