@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
+import sys
 import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -37,9 +39,44 @@ class TaskBody:
         return self.fn(*args, **kwargs)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        if self.module and "<locals>" not in self.qualname and "<lambda>" not in self.qualname:
+        if _importable_by_name(self.module, self.qualname):
             return (_find_body, (self.module, self.qualname))
-        return (_identity, (self.fn,))  # let cloudpickle-style picklers take it by value
+        by_value = _dumps_by_value(self.fn)
+        if by_value is not None:  # another machine cannot import it: send the code itself
+            return (_load_by_value, (by_value,))
+        return (_identity, (self.fn,))
+
+
+@functools.lru_cache(maxsize=1024)
+def _importable_by_name(module: str | None, qualname: str) -> bool:
+    """True if a fresh interpreter could import ``module`` and find ``qualname`` in it."""
+    if not module or module == "__main__" or "<" in qualname:
+        return False
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _dumps_by_value(fn: Callable[..., Any]) -> bytes | None:
+    try:
+        import cloudpickle  # shipped with dask; optional
+    except ImportError:
+        return None
+    module = sys.modules.get(getattr(fn, "__module__", "") or "")
+    if module is not None and module.__name__ != "__main__":
+        cloudpickle.register_pickle_by_value(module)
+        try:
+            return cloudpickle.dumps(fn)  # type: ignore[no-any-return]
+        finally:
+            cloudpickle.unregister_pickle_by_value(module)
+    return cloudpickle.dumps(fn)  # type: ignore[no-any-return]
+
+
+def _load_by_value(data: bytes) -> TaskBody:
+    import pickle
+
+    return TaskBody(pickle.loads(data))
 
 
 def _find_body(module: str, qualname: str) -> TaskBody:

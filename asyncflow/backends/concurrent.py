@@ -149,7 +149,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
     def cancel(self, job: Job) -> bool:
         proc = self._procs.pop(job.uid, None)
         if proc is not None:  # a running command: kill its whole process group
-            kill_group(proc)
+            kill_group(proc, reap=False)  # its worker thread reaps it
             return True
         handle = self._handles.pop(job.uid, None)
         if handle is None:
@@ -158,7 +158,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
 
     async def shutdown(self) -> None:
         for proc in list(self._procs.values()):
-            kill_group(proc)
+            kill_group(proc, reap=False)
         for handle in list(self._handles.values()):
             handle.cancel()
         self._handles.clear()

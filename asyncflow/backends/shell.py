@@ -99,9 +99,14 @@ def run_command(
     return stdout.rstrip("\n")
 
 
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Kill a command and every process it started, then reap it."""
+def kill_group(proc: subprocess.Popen[bytes], *, reap: bool = True) -> None:
+    """Kill a command and every process it started; reap it too if ``reap``.
+
+    Pass ``reap=False`` from any thread other than the one running ``run_command``: that
+    thread is inside ``communicate()`` and will see the end of the output and reap.
+    """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
-        proc.communicate(timeout=5)
+    if reap:
+        with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
+            proc.communicate(timeout=5)

@@ -50,6 +50,7 @@ class TaskFuture(Job):
         "body",
         "count",
         "deps",
+        "job",
         "needs_resolve",
         "node",
         "options",
@@ -103,6 +104,7 @@ class TaskFuture(Job):
         self.attempt = 0
         self.node: dict[str, Any] | None = None  # its graph node, once recorded
         self.parent: TaskFuture | None = None
+        self.job: Job | None = None  # what the backend was given for the current attempt
         self.count: int | None = None
         self.t_created: float | None = None
         self.t_submitted: float | None = None

@@ -21,6 +21,7 @@ from asyncflow.errors import (
 )
 from asyncflow.graph import TaskGraph
 from asyncflow.runtime.args import resolve
+from asyncflow.runtime.attempt import Attempt
 from asyncflow.runtime.bodies import call_body, check_support, checked_command, exit_to_error
 from asyncflow.runtime.composite import start_block, start_map
 from asyncflow.runtime.future import (
@@ -214,11 +215,12 @@ class Scheduler:
         fut.t_submitted = now = time.time()
         if fut.node is not None:
             fut.node["timings"]["submitted"] = now
+        job = fut.job = Attempt(fut) if fut.timeout is not None or fut.options.retries else fut
         jobs = batches.get(slot)
         if jobs is None:
-            batches[slot] = [fut]
+            batches[slot] = [job]
         else:
-            jobs.append(fut)
+            jobs.append(job)
 
     async def _render_async(self, fut: TaskFuture) -> None:
         try:
@@ -230,7 +232,8 @@ class Scheduler:
             return
         if fut.state == PENDING:
             fut.t_submitted = time.time()
-            fut.slot.submit([fut])  # type: ignore[union-attr]
+            job = fut.job = Attempt(fut) if fut.timeout is not None or fut.options.retries else fut
+            fut.slot.submit([job])  # type: ignore[union-attr]  # type: ignore[union-attr]
 
     # -- reports ---------------------------------------------------------------------------
     def mark_running(self, fut: TaskFuture) -> None:
@@ -344,13 +347,15 @@ class Scheduler:
         """Cancel ``fut`` (and so its dependents); best effort on the backend side."""
         if fut.state in FINAL:
             return False
+        # the state first: a failure the backend reports while stopping the task loses
+        if not self.finish(fut, CANCELLED, None, fut.cancelled_error(msg)):
+            return False
         if fut.slot is not None:
-            fut.slot.cancel(fut)
+            fut.slot.cancel(fut.job or fut)
         handle = self.blocks.get(fut.uid)
-        finished = self.finish(fut, CANCELLED, None, fut.cancelled_error(msg))
         if handle is not None:
             handle.cancel()
-        return finished
+        return True
 
     # -- timeouts --------------------------------------------------------------------------
     def _arm_timeout(self, fut: TaskFuture) -> None:
@@ -362,17 +367,19 @@ class Scheduler:
         def expire() -> None:
             if fut.state != RUNNING or fut.attempt != attempt:
                 return
-            if fut.slot is not None:
-                fut.slot.cancel(fut)
-            handle = self.blocks.get(fut.uid)
-            if handle is not None:
-                handle.cancel()
+            job = fut.job
+            # fail (or retry) first, so the abandoned attempt's own report is ignored
             self.task_failed(
                 fut,
                 TaskTimeoutError(
                     f"task {fut.name!r} ({fut.uid}) timed out after {limit:g} s", task=fut.name
                 ),
             )
+            if fut.slot is not None and job is not None:
+                fut.slot.cancel(job)
+            handle = self.blocks.get(fut.uid)
+            if handle is not None and fut.state in FINAL:
+                handle.cancel()
 
         loop.call_soon_threadsafe(loop.call_later, limit, expire)
 
