@@ -39,6 +39,13 @@ from asyncflow.runtime import TaskFuture
 __version__ = "0.1.0"
 
 
+def load_flow(*args: object, **kwargs: object) -> object:
+    """Load a .flow file (see :func:`asyncflow.dsl.load_flow`); imports Lark on first use."""
+    from asyncflow.dsl import load_flow as _load_flow
+
+    return _load_flow(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def __getattr__(name: str) -> object:
     # heavy backends load only when asked for
     if name in ("DaskExecutionBackend", "RadicalExecutionBackend"):
@@ -85,6 +92,7 @@ __all__ = [
     "WorkflowEngine",
     "__version__",
     "compile_graph",
+    "load_flow",
     "register_backend",
     "shell",
     "task",
