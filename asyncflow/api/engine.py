@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -11,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from asyncflow.api.tasks import TaskDefinition, validate_options
 from asyncflow.backends import ExecutionBackend, create_backend
 from asyncflow.backends.noop import NoopExecutionBackend
-from asyncflow.errors import DefinitionError, EngineClosedError
+from asyncflow.errors import DefinitionError, DependencyFailureError, EngineClosedError
 from asyncflow.graph import TaskGraph, TaskOptions
 from asyncflow.runtime import BackendSlot, LoopThread, Scheduler, TaskFuture, current_block
 from asyncflow.runtime.args import snapshot, snapshot_args
+from asyncflow.runtime.cache import ResultCache
 
 if TYPE_CHECKING:
     from asyncflow.api.run import PipelineRun
@@ -68,6 +70,10 @@ class WorkflowEngine:
         dry_run: run nothing; every task completes at once with a placeholder result. The
             configured backends are not started, and routing names still resolve.
         max_workers: size of the default thread pool.
+        fail_fast: after the first task failure, cancel every task still pending or
+            running (default: keep going; only dependents of a failure are skipped).
+        cache: a folder for the result cache: a task whose code and inputs are unchanged
+            since an earlier successful run is not run again (see docs/policies.md).
 
     Build it synchronously, or with ``await WorkflowEngine.create(...)`` inside a coroutine
     to also wait for the backends to be ready. Shut it down with ``await flow.shutdown()``,
@@ -80,11 +86,18 @@ class WorkflowEngine:
         dry_run: bool = False,
         *,
         max_workers: int | None = None,
+        fail_fast: bool = False,
+        cache: str | os.PathLike[str] | None = None,
     ) -> None:
         self.uid = f"engine.{next(_engine_ids):04d}"
         self.dry_run = dry_run
         self._loop_thread = LoopThread(name=f"asyncflow-{self.uid}")
         self._scheduler = Scheduler(TaskGraph(), self._loop_thread)
+        self.fail_fast = fail_fast
+        if fail_fast:
+            self._scheduler.listeners.append(self._cancel_all_on_failure)
+        if cache is not None:
+            self._scheduler.cache = ResultCache(cache)
         self._closed = False
         self._shutdown_lock = threading.Lock()
         self._shutdown_future: Any = None
@@ -269,21 +282,29 @@ class WorkflowEngine:
         return future
 
     # -- pipelines -------------------------------------------------------------------------
-    def submit(self, pipeline: Any, *inputs: Any) -> PipelineRun:
+    def submit(self, pipeline: Any, *inputs: Any, fail_fast: bool | None = None) -> PipelineRun:
         """Start a pipeline (or plan) with ``inputs``; returns its :class:`PipelineRun`.
 
-        The run is awaitable and has a blocking ``.result(timeout)``.
+        The run is awaitable and has a blocking ``.result(timeout)``. ``fail_fast``
+        (default: the engine's setting) cancels the rest of the run after a failure.
         """
         from asyncflow.api.run import PipelineRun
 
-        return PipelineRun(self, _plan_of(pipeline), inputs)
+        fail_fast = self.fail_fast if fail_fast is None else fail_fast
+        return PipelineRun(self, _plan_of(pipeline), inputs, fail_fast=fail_fast)
 
-    def run(self, pipeline: Any, *inputs: Any, timeout: float | None = None) -> Any:
+    def run(
+        self,
+        pipeline: Any,
+        *inputs: Any,
+        timeout: float | None = None,
+        fail_fast: bool | None = None,
+    ) -> Any:
         """Run a pipeline to the end and return its result (a tuple for several sinks).
 
         On a dry-run engine the plan is printed and placeholders are returned.
         """
-        run = self.submit(pipeline, *inputs)
+        run = self.submit(pipeline, *inputs, fail_fast=fail_fast)
         if self.dry_run:
             print(run.plan.describe())
         return run.result(timeout)
@@ -291,6 +312,15 @@ class WorkflowEngine:
     async def arun(self, pipeline: Any, *inputs: Any) -> Any:
         """Awaitable form of :meth:`run`."""
         return await self.submit(pipeline, *inputs)
+
+    def _cancel_all_on_failure(self, future: TaskFuture, state: str) -> None:
+        if state == "FAILED" and not isinstance(future._exception, DependencyFailureError):
+            self._scheduler.cancel_all(f"fail-fast: task {future.name!r} failed")
+
+    @property
+    def cache(self) -> ResultCache | None:
+        """The result cache, if the engine has one (``hits`` and ``stores`` count its use)."""
+        return self._scheduler.cache
 
     def add_listener(self, callback: Callable[[TaskFuture, str], Any]) -> None:
         """Call ``callback(future, state)`` on every state change (any thread; keep it fast)."""

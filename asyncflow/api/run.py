@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from asyncflow.api.summary import RunSummary
 from asyncflow.compiler import ExecutionPlan, PlanTask
-from asyncflow.errors import DefinitionError
+from asyncflow.errors import DefinitionError, DependencyFailureError
 from asyncflow.graph import TaskOptions
 from asyncflow.graph.wiring import substitute
 
@@ -25,15 +25,41 @@ class PipelineRun:
     per-node view; mapped items are the ``children`` of their map's future.
     """
 
-    def __init__(self, engine: WorkflowEngine, plan: ExecutionPlan, inputs: tuple[Any, ...]):
+    def __init__(
+        self,
+        engine: WorkflowEngine,
+        plan: ExecutionPlan,
+        inputs: tuple[Any, ...],
+        *,
+        fail_fast: bool = False,
+    ) -> None:
         self.engine = engine
+        self.fail_fast = fail_fast
+        self.stopped: str | None = None  # the fail-fast message, once a task failed
         self.plan = plan
         self.inputs = inputs
         self.futures: dict[str, TaskFuture] = {}
         self.children: dict[str, list[TaskFuture]] = {}
         self.started = time.monotonic()
         for task in plan.tasks:  # stage order: every upstream future already exists
-            self.futures[task.id] = self._start(task)
+            future = self._start(task)
+            self.futures[task.id] = future
+            if fail_fast:
+                self._watch(future)
+
+    def _watch(self, future: TaskFuture) -> None:
+        if self.stopped is not None:  # created after the failure that stopped the run
+            future.cancel(self.stopped)
+            return
+        # on the finishing thread, not on an event loop that the caller may be blocking
+        if not self.engine._scheduler.add_callback(future, self._on_done):
+            self._on_done(future)
+
+    def _on_done(self, future: TaskFuture) -> None:
+        if future.state == "FAILED" and not isinstance(future._exception, DependencyFailureError):
+            if self.stopped is None:
+                self.stopped = f"fail-fast: task {future.name!r} failed"
+            self.cancel(self.stopped)
 
     def _start(self, task: PlanTask) -> TaskFuture:
         if task.wiring is None:
@@ -141,6 +167,9 @@ class _Expander:
             for item in items
         ]
         self.run.children[self.task_id] = children
+        if self.run.fail_fast:
+            for child in children:
+                self.run._watch(child)
         return children
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
-import sys
 import inspect
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 

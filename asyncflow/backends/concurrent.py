@@ -6,6 +6,7 @@ import asyncio
 import os
 import pickle
 import subprocess
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +26,9 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             shuts it down on shutdown. Default: a thread pool of ``max_workers`` threads.
         max_workers: size of the default thread pool (default ``min(32, cpus + 4)``).
         name: routing name (default ``"threads"``).
+        shutdown_grace: seconds shutdown waits for running Python functions before it
+            returns (threads cannot be killed; they finish in the background) or
+            terminates worker processes. Running shell commands are killed at once.
 
     ``async def`` bodies run on the engine's event loop with a thread pool, and in a fresh
     event loop inside the worker with a process pool.
@@ -38,8 +42,10 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         *,
         max_workers: int | None = None,
         name: str | None = None,
+        shutdown_grace: float = 2.0,
     ) -> None:
         super().__init__(name=name)
+        self.shutdown_grace = shutdown_grace
         if executor is None:
             workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
             executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asyncflow")
@@ -162,7 +168,22 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         for handle in list(self._handles.values()):
             handle.cancel()
         self._handles.clear()
-        await asyncio.to_thread(self.executor.shutdown, wait=True, cancel_futures=True)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self._wait_for_workers, self.shutdown_grace)
+
+    def _wait_for_workers(self, grace: float) -> None:
+        deadline = time.monotonic() + grace
+        if self.processes:
+            processes = list((getattr(self.executor, "_processes", None) or {}).values())
+            for process in processes:
+                process.join(max(0.0, deadline - time.monotonic()))
+            for process in processes:
+                if process.is_alive():  # a task that ignores its cancellation
+                    process.kill()
+                    process.join(5)
+            return
+        for thread in list(getattr(self.executor, "_threads", ())):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _is_pickling_error(exc: BaseException) -> bool:

@@ -48,6 +48,8 @@ class TaskFuture(Job):
         "_waiter",
         "attempt",
         "body",
+        "cache_key",
+        "cached",
         "count",
         "deps",
         "job",
@@ -106,6 +108,8 @@ class TaskFuture(Job):
         self.parent: TaskFuture | None = None
         self.job: Job | None = None  # what the backend was given for the current attempt
         self.count: int | None = None
+        self.cache_key: str | None = None
+        self.cached = False
         self.t_created: float | None = None
         self.t_submitted: float | None = None
         self.t_started: float | None = None

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from asyncflow.backends.noop import DryRunResult
 from asyncflow.errors import (
     DependencyFailureError,
     TaskCancelledError,
@@ -23,6 +24,7 @@ from asyncflow.graph import TaskGraph
 from asyncflow.runtime.args import resolve
 from asyncflow.runtime.attempt import Attempt
 from asyncflow.runtime.bodies import call_body, check_support, checked_command, exit_to_error
+from asyncflow.runtime.cache import MISSING, ResultCache
 from asyncflow.runtime.composite import start_block, start_map
 from asyncflow.runtime.future import (
     CANCELLED,
@@ -68,6 +70,8 @@ def _node_of(fut: TaskFuture) -> dict[str, Any]:
         node["count"] = fut.count
     if fut.attempt:
         node["attempts"] = fut.attempt + 1
+    if fut.cached:
+        node["cached"] = True
     if fut._exception is not None:
         node["error"] = _error_line(fut._exception)
     return node
@@ -97,6 +101,7 @@ class Scheduler:
         self._local = threading.local()
         self.blocks: dict[str, Any] = {}
         self._unrecorded: list[TaskFuture] = []
+        self.cache: ResultCache | None = None
 
     # -- the graph, recorded lazily ----------------------------------------------------------
     def record(self) -> TaskGraph:
@@ -212,6 +217,8 @@ class Scheduler:
         except BaseException as exc:
             self.task_failed(fut, exc)
             return
+        if self.cache is not None and self._from_cache(fut):
+            return
         fut.t_submitted = now = time.time()
         if fut.node is not None:
             fut.node["timings"]["submitted"] = now
@@ -221,6 +228,21 @@ class Scheduler:
             batches[slot] = [job]
         else:
             jobs.append(job)
+
+    def _from_cache(self, fut: TaskFuture) -> bool:
+        """Finish ``fut`` from the result cache if it is there; else remember its key."""
+        cache = self.cache
+        assert cache is not None
+        key = cache.key(fut.kind, fut.body, fut.args, fut.kwargs, fut.command)
+        if key is None:
+            return False
+        value = cache.get(key)
+        if value is MISSING:
+            fut.cache_key = key
+            return False
+        fut.cached = True
+        self.finish(fut, DONE, value, None)
+        return True
 
     async def _render_async(self, fut: TaskFuture) -> None:
         try:
@@ -306,6 +328,8 @@ class Scheduler:
             callbacks, fut._callbacks = fut._callbacks, None
             waiter = fut._waiter
             self.live.pop(fut.uid, None)
+        if fut.cache_key is not None and state == DONE and not isinstance(result, DryRunResult):
+            self.cache.put(fut.cache_key, result)  # type: ignore[union-attr]
         if waiter is not None:
             waiter.set()
         if callbacks:
