@@ -46,13 +46,41 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print machine-readable results")
     run.add_argument("--plot", metavar="PATH", help="draw the finished run (PNG, SVG or PDF)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    run.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="cancel everything after the first failure (default: keep going)",
+    )
+    _cache_options(run)
     flow_command("check", "validate a .flow file; run nothing")
     plan = flow_command("plan", "print the execution plan (a dry run); run nothing")
     plan.add_argument("-o", "--output", metavar="PATH", help="also draw the plan")
     plan.add_argument("--backend", help="backend the plan is for")
+    _cache_options(plan)
     plot = flow_command("plot", "draw a .flow file's graph")
     plot.add_argument("-o", "--output", metavar="PATH", required=True, help="PNG, SVG or PDF")
     return parser
+
+
+def _cache_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse results of tasks whose code and inputs did not change since an earlier "
+        "run (kept in .asyncflow-cache/ next to the file); plan --resume shows what would run",
+    )
+    parser.add_argument("--cache", metavar="DIR", help="the result cache folder (implies --resume)")
+
+
+def _cache_dir(program: Any, args: argparse.Namespace) -> str | None:
+    if args.cache:
+        return str(args.cache)
+    if not args.resume:
+        return None
+    from pathlib import Path
+
+    path = Path(args.file)
+    return str(path.parent / ".asyncflow-cache" / path.stem)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,10 +129,24 @@ def _plan(program: Any, args: argparse.Namespace) -> int:
     from asyncflow.api import WorkflowEngine
 
     print(program.pipeline.plan().describe())
-    with WorkflowEngine(backend=program.backend or "threads", dry_run=True) as flow:
+    cache = _cache_dir(program, args)
+    with WorkflowEngine(backend=program.backend or "threads", dry_run=True, cache=cache) as flow:
         run = flow.submit(program.pipeline, *program.inputs)
         run.result(timeout=600)
         print(f"dry run: {run.summary()}")
+        if cache is not None:
+            graph = flow.graph
+            reused = sorted(d["name"] for _, d in graph.nodes(data=True) if d.get("cached"))
+            again = sorted(
+                {
+                    d["name"]
+                    for _, d in graph.nodes(data=True)
+                    if not d.get("cached") and d["kind"] != "map"
+                }
+            )
+            print(
+                f"from the cache: {len(reused)} tasks; would run: {', '.join(again) or 'nothing'}"
+            )
         if args.output:
             from asyncflow.export import plot
 
@@ -120,7 +162,11 @@ def _run(program: Any, args: argparse.Namespace) -> int:
     progress = None
     if not args.quiet and not args.json:
         progress = Progress(sys.stderr, tty=sys.stderr.isatty())
-    flow = WorkflowEngine(backend=program.backend or "threads")
+    flow = WorkflowEngine(
+        backend=program.backend or "threads",
+        fail_fast=args.fail_fast,
+        cache=_cache_dir(program, args),
+    )
     run = None
     failed: BaseException | None = None
     interrupted = False

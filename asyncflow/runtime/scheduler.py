@@ -21,6 +21,7 @@ from asyncflow.errors import (
     TaskTimeoutError,
 )
 from asyncflow.graph import TaskGraph
+from asyncflow.graph.template import ShellTemplate
 from asyncflow.runtime.args import resolve
 from asyncflow.runtime.attempt import Attempt
 from asyncflow.runtime.bodies import call_body, check_support, checked_command, exit_to_error
@@ -206,7 +207,10 @@ class Scheduler:
             check_support(slot, fut)
             if kind == "executable":
                 if not slot.backend.runs_bodies:
-                    pass
+                    if self.cache is not None and isinstance(fut.body, ShellTemplate):
+                        # rendering a template runs no user code: the dry run can then
+                        # tell whether the command is in the cache
+                        fut.command = checked_command(fut, call_body(fut))
                 elif fut.is_async:
                     self.loop_thread.submit(self._render_async(fut))
                     return

@@ -134,3 +134,35 @@ def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err and "cancelled" in err
     assert "Traceback" not in err
+
+
+def test_resume_reruns_only_what_failed(tmp_path):
+    flow = write(
+        tmp_path,
+        'param v = "hello"\n'
+        'shell up = "echo {input} | tr a-z A-Z; echo ran >> counter"\n'
+        'shell flaky = "test -e ok && echo {input}"\n'
+        "run $v | up | flaky\n",
+    )
+    first = asyncflow("run", flow, "--resume", cwd=tmp_path)
+    assert first.returncode == 1
+    (tmp_path / "ok").touch()
+    planned = asyncflow("plan", flow, "--resume", cwd=tmp_path)
+    assert "from the cache: 1 tasks; would run: flaky" in planned.stdout
+    second = asyncflow("run", flow, "--resume", cwd=tmp_path)
+    assert second.returncode == 0 and second.stdout.strip() == "HELLO"
+    assert (tmp_path / "counter").read_text() == "ran\n"  # up ran once in all
+
+
+def test_fail_fast_cancels_the_other_branches(tmp_path):
+    flow = write(
+        tmp_path,
+        'param v = "x"\n'
+        'shell bad = "exit 4"\nshell slow = "sleep 20; echo {input}"\n'
+        "run $v | [bad, slow]\n",
+    )
+    start = time.monotonic()
+    out = asyncflow("run", flow, "--fail-fast")
+    assert out.returncode == 1
+    assert time.monotonic() - start < 15
+    assert "1 failed" in out.stderr and "1 cancelled" in out.stderr

@@ -179,9 +179,11 @@ def test_result_cache_reruns_only_what_failed_or_changed(tmp_path):
         return x + 1
 
     pipeline = task(load) | task(shaky)
-    with WorkflowEngine(cache=tmp_path / "cache") as flow:
-        with pytest.raises(OSError, match="network down"):
-            flow.run(pipeline, 4, timeout=10)
+    with (
+        WorkflowEngine(cache=tmp_path / "cache") as flow,
+        pytest.raises(OSError, match="network down"),
+    ):
+        flow.run(pipeline, 4, timeout=10)
     assert calls == [("load", 4), ("shaky", 40)]
     (tmp_path / "fixed").touch()
     calls.clear()
