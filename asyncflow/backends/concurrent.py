@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import pickle
 import subprocess
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from asyncflow.backends._process_pool import ProcessPoolRunner
 from asyncflow.backends.base import ExecutionBackend, Job
-from asyncflow.backends.invoke import call_body
 from asyncflow.backends.shell import kill_group, run_command
-from asyncflow.errors import TaskError, TaskExitError, WorkerLostError
+from asyncflow.errors import TaskExitError
 
 
 class ConcurrentExecutionBackend(ExecutionBackend):
@@ -51,6 +49,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asyncflow")
         self.executor = executor
         self.processes = isinstance(executor, ProcessPoolExecutor)
+        self._pool = ProcessPoolRunner(executor) if self.processes else None
         self._handles: dict[str, Future[Any] | asyncio.Future[Any]] = {}
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -61,8 +60,8 @@ class ConcurrentExecutionBackend(ExecutionBackend):
 
     def submit(self, jobs: Sequence[Job]) -> None:
         for job in jobs:
-            if self.processes:
-                self._submit_to_process(job)
+            if self._pool is not None:
+                self._pool.submit(job)
             elif job.is_async and job.kind == "function":
                 self._handles[job.uid] = asyncio.run_coroutine_threadsafe(
                     self._run_async(job), self.loop
@@ -115,48 +114,13 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         finally:
             self._handles.pop(job.uid, None)
 
-    def _submit_to_process(self, job: Job) -> None:
-        if job.kind == "executable":
-            future = self.executor.submit(
-                run_command, job.command, task=job.name, timeout=job.timeout
-            )
-        else:
-            future = self.executor.submit(call_body, job.fn, job.args, job.kwargs, job.name)
-        self._handles[job.uid] = future
-        job.set_running()
-        future.add_done_callback(lambda f, job=job: self._report_process(job, f))
-
-    def _report_process(self, job: Job, future: Future[Any]) -> None:
-        self._handles.pop(job.uid, None)
-        if future.cancelled():
-            return
-        exc = future.exception()
-        if exc is None:
-            job.set_result(future.result())
-        elif isinstance(exc, BrokenProcessPool):
-            job.set_exception(
-                WorkerLostError(
-                    f"task {job.name!r}: the worker process running it died ({exc})",
-                    task=job.name,
-                )
-            )
-        elif _is_pickling_error(exc):
-            job.set_exception(
-                TaskError(
-                    f"task {job.name!r} cannot run in a process pool: its function, arguments "
-                    f"or result cannot be pickled ({type(exc).__name__}: {exc}). Define the "
-                    "function at module top level, or use the thread backend.",
-                    task=job.name,
-                )
-            )
-        else:
-            job.set_exception(exc)
-
     def cancel(self, job: Job) -> bool:
         proc = self._procs.pop(job.uid, None)
         if proc is not None:  # a running command: kill its whole process group
             kill_group(proc, reap=False)  # its worker thread reaps it
             return True
+        if self._pool is not None:
+            return self._pool.cancel(job)
         handle = self._handles.pop(job.uid, None)
         if handle is None:
             return False
@@ -168,6 +132,9 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         for handle in list(self._handles.values()):
             handle.cancel()
         self._handles.clear()
+        if self._pool is not None:
+            self._pool.close()
+            self.executor = self._pool.executor  # the pool may have been rebuilt
         self.executor.shutdown(wait=False, cancel_futures=True)
         await asyncio.to_thread(self._wait_for_workers, self.shutdown_grace)
 
@@ -184,10 +151,3 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             return
         for thread in list(getattr(self.executor, "_threads", ())):
             thread.join(max(0.0, deadline - time.monotonic()))
-
-
-def _is_pickling_error(exc: BaseException) -> bool:
-    if isinstance(exc, pickle.PicklingError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, AttributeError | TypeError) and "pickle" in text
