@@ -89,10 +89,10 @@ def main() -> int:
         print(f"{label:<28} {m['compile_s']:>10.3f} {m['total_s']:>9.2f} {m['peak_rss_mb']:>12.1f}")
     ratio = med["pipeline"]["total_s"] / med["futures"]["total_s"]
     rss = med["pipeline"]["peak_rss_mb"]
-    print(
-        f"time ratio pipeline/futures: {ratio:.2f} (target <= 2: {'ok' if ratio <= 2 else 'MISSED'})"
-    )
-    print(f"pipeline peak RSS: {rss:.0f} MB (target <= 300: {'ok' if rss <= 300 else 'MISSED'})")
+    verdict_time = "ok" if ratio <= 2 else "MISSED"
+    verdict_rss = "ok" if rss <= 300 else "MISSED"
+    print(f"time ratio pipeline/futures: {ratio:.2f} (target <= 2: {verdict_time})")
+    print(f"pipeline peak RSS: {rss:.0f} MB (target <= 300: {verdict_rss})")
     return 0
 
 
