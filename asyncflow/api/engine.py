@@ -250,7 +250,7 @@ class WorkflowEngine:
         deps: dict[int, TaskFuture] = {}
         has_futures = False
         if args:
-            args, has_futures = snapshot_args(args, lambda: _Collector(scheduler, deps, name))
+            args, has_futures = snapshot_args(args, _Collector, scheduler, deps, name)
         if kwargs:
             kwargs, has_kw = snapshot(kwargs, _Collector(scheduler, deps, name))
             has_futures = has_futures or has_kw

@@ -37,16 +37,16 @@ def snapshot(value: Any, found: Callable[[Any], bool]) -> tuple[Any, bool]:
 
 
 def snapshot_args(
-    args: tuple[Any, ...], make_found: Callable[[], Callable[[Any], bool]]
+    args: tuple[Any, ...], make_found: Callable[..., Callable[[Any], bool]], *make_args: Any
 ) -> tuple[Any, bool]:
     """:func:`snapshot` for a positional-argument tuple, fast when all are plain values.
 
-    ``make_found`` builds the ``found`` callback only when it may be needed.
+    ``make_found(*make_args)`` builds the ``found`` callback only when it may be needed.
     """
     atomic = _ATOMIC
     for value in args:
         if type(value) not in atomic:
-            return _snapshot_container(args, make_found())
+            return _snapshot_container(args, make_found(*make_args))
     return args, False
 
 

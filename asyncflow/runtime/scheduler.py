@@ -126,12 +126,13 @@ class Scheduler:
     # -- adding tasks ----------------------------------------------------------------------
     def add(self, fut: TaskFuture, parent: TaskFuture | None = None) -> None:
         """Record ``fut`` in the graph and schedule it once its dependencies resolve."""
-        cause = None
         fut.t_created = time.time()
         fut.parent = parent
+        cause = None
+        pending = 0
         with self._lock:
             self._unrecorded.append(fut)
-            pending = 0
+            self.live[fut.uid] = fut
             for dep in fut.deps:
                 state = dep.state
                 if state == DONE:
@@ -145,8 +146,11 @@ class Scheduler:
                 else:
                     dep._dependents.append(fut)
             fut.pending = pending
-            self.live[fut.uid] = fut
-        queue = self._queue()
+        local = self._local
+        try:
+            queue = local.queue
+        except AttributeError:
+            queue = self._queue()
         if cause is not None:
             queue.append((_SKIP, fut, cause))
         elif pending == 0:
