@@ -38,13 +38,37 @@ def as_graph(obj: object) -> nx.DiGraph:
     """
     found = _search(obj, _MAX_UNWRAP)
     if found is not None:
-        return found
+        return fold_map_items(found)
     if isinstance(obj, nx.Graph):
         raise TypeError(
             f"cannot draw an undirected {type(obj).__name__}: task graphs are directed; "
             "pass a networkx.DiGraph (e.g. nx.DiGraph(graph)) instead"
         )
     raise TypeError(f"cannot draw an object of type {type(obj).__qualname__!r}: {_ACCEPTED}")
+
+
+def fold_map_items(graph: nx.DiGraph) -> nx.DiGraph:
+    """Draw a map's items as part of their map node (``name ×count``), not on their own.
+
+    After a run, an engine's graph holds one node per mapped item whose ``parent`` is the
+    map node; they have no edges of their own, so they are folded into it. The map node
+    keeps its own state (FAILED if any item failed) and gains ``failed_items``.
+    """
+    nodes = graph.nodes
+    items: dict[Any, list[Any]] = {}
+    for node, data in nodes(data=True):
+        parent = data.get("parent")
+        if parent is not None and parent in nodes and nodes[parent].get("kind") == "map":
+            items.setdefault(parent, []).append(node)
+    if not items:
+        return graph
+    folded = graph.copy()
+    for parent, members in items.items():
+        failed = sum(1 for m in members if nodes[m].get("state") == "FAILED")
+        folded.nodes[parent]["count"] = len(members)
+        folded.nodes[parent]["failed_items"] = failed
+        folded.remove_nodes_from(members)
+    return folded
 
 
 def _search(obj: object, depth: int) -> nx.DiGraph | None:
