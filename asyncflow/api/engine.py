@@ -9,8 +9,9 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from asyncflow.api.engine_support import Collector, check_arity, normalise_backends, plan_of
 from asyncflow.api.tasks import TaskDefinition, validate_options
-from asyncflow.backends import ExecutionBackend, create_backend
+from asyncflow.backends import ExecutionBackend
 from asyncflow.backends.noop import NoopExecutionBackend
 from asyncflow.errors import DefinitionError, DependencyFailureError, EngineClosedError
 from asyncflow.graph import TaskGraph, TaskOptions
@@ -20,7 +21,6 @@ from asyncflow.runtime.cache import ResultCache
 
 if TYPE_CHECKING:
     from asyncflow.api.run import PipelineRun
-    from asyncflow.compiler import ExecutionPlan
 
 _task_ids = itertools.count(1)  # process-wide: ids never collide across engines
 _engine_ids = itertools.count(1)
@@ -33,31 +33,6 @@ _UID_FORMATS = {
     "map": "map.%06d",
 }
 _NO_DEPS: list[TaskFuture] = []  # shared, never mutated
-
-
-class _Collector:
-    """Called on every future found in a task's arguments: keeps ours, rejects others."""
-
-    __slots__ = ("deps", "name", "scheduler")
-
-    def __init__(self, scheduler: Scheduler, deps: dict[int, TaskFuture], name: str) -> None:
-        self.scheduler = scheduler
-        self.deps = deps
-        self.name = name
-
-    def __call__(self, value: Any) -> bool:
-        if type(value) is TaskFuture and value._sched is self.scheduler:
-            self.deps[id(value)] = value
-            return True
-        if type(value) is TaskFuture:
-            raise DefinitionError(
-                f"task {self.name!r}: an argument is a future of another engine "
-                f"({value.uid}); pass its value instead (await it or call .result())"
-            )
-        raise DefinitionError(
-            f"task {self.name!r}: an argument is a {type(value).__name__}, which asyncflow "
-            "does not wait on; await it first and pass its value"
-        )
 
 
 class WorkflowEngine:
@@ -101,7 +76,7 @@ class WorkflowEngine:
         self._closed = False
         self._shutdown_lock = threading.Lock()
         self._shutdown_future: Any = None
-        backends = _normalise_backends(backend, max_workers)
+        backends = normalise_backends(backend, max_workers)
         self.backends: dict[str, ExecutionBackend] = {}
         for item in backends:
             if item.label in self.backends:
@@ -250,12 +225,12 @@ class WorkflowEngine:
         deps: dict[int, TaskFuture] = {}
         has_futures = False
         if args:
-            args, has_futures = snapshot_args(args, _Collector, scheduler, deps, name)
+            args, has_futures = snapshot_args(args, Collector, scheduler, deps, name)
         if kwargs:
-            kwargs, has_kw = snapshot(kwargs, _Collector(scheduler, deps, name))
+            kwargs, has_kw = snapshot(kwargs, Collector(scheduler, deps, name))
             has_futures = has_futures or has_kw
         if check is not None:
-            _check_arity(check, args, kwargs)
+            check_arity(check, args, kwargs)
         if description:
             merged = dict(options.task_description)
             merged.update(description)
@@ -291,7 +266,7 @@ class WorkflowEngine:
         from asyncflow.api.run import PipelineRun
 
         fail_fast = self.fail_fast if fail_fast is None else fail_fast
-        return PipelineRun(self, _plan_of(pipeline), inputs, fail_fast=fail_fast)
+        return PipelineRun(self, plan_of(pipeline), inputs, fail_fast=fail_fast)
 
     def run(
         self,
@@ -390,66 +365,3 @@ class WorkflowEngine:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<WorkflowEngine {self.uid} backends={list(self.backends)} {state}>"
-
-
-def _normalise_backends(
-    backend: BackendSpec | Iterable[BackendSpec] | None, max_workers: int | None
-) -> list[ExecutionBackend]:
-    if backend is None:
-        from asyncflow.backends.concurrent import ConcurrentExecutionBackend
-
-        return [ConcurrentExecutionBackend(max_workers=max_workers)]
-    items = [backend] if isinstance(backend, ExecutionBackend | str) else list(backend)
-    if not items:
-        raise DefinitionError("WorkflowEngine(backend=[]) needs at least one backend")
-    result = []
-    for item in items:
-        if isinstance(item, str):
-            item = create_backend(item)
-        if not isinstance(item, ExecutionBackend):
-            raise DefinitionError(
-                f"backend must be an ExecutionBackend or a backend name, got {item!r}"
-            )
-        result.append(item)
-    return result
-
-
-def _check_arity(definition: TaskDefinition, args: tuple[Any, ...], kwargs: Any) -> None:
-    """Reject a call the function cannot accept, naming the task (cheap common case)."""
-    arity = definition.arity
-    if arity is not None and not kwargs:
-        required, maximum = arity
-        if len(args) >= required and (maximum is None or len(args) <= maximum):
-            return
-    signature = definition.signature
-    if signature is None:
-        return
-    try:
-        signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        params = ", ".join(signature.parameters)
-        raise DefinitionError(
-            f"task {definition.name!r} cannot be called like this: {exc}; "
-            f"its parameters are ({params})"
-        ) from None
-
-
-def _plan_of(pipeline: Any) -> ExecutionPlan:
-    from asyncflow.api.steps import Step, as_step
-    from asyncflow.compiler import ExecutionPlan
-
-    if isinstance(pipeline, ExecutionPlan):
-        return pipeline
-    plan = getattr(pipeline, "plan", None)
-    if callable(plan):
-        return plan()  # type: ignore[no-any-return]
-    if isinstance(plan, ExecutionPlan):
-        return plan
-    step = as_step(pipeline, "run")
-    if isinstance(step, Step):
-        from asyncflow.api.pipeline import Pipeline
-
-        return Pipeline(step).plan()
-    raise DefinitionError(
-        f"flow.run() takes a pipeline, a task or a plan, got {type(pipeline).__name__}"
-    )

@@ -38,48 +38,12 @@ from asyncflow.runtime.future import (
     TaskFuture,
 )
 from asyncflow.runtime.loop import LoopThread
+from asyncflow.runtime.records import error_line, node_of
 from asyncflow.runtime.slots import BackendSlot
 
 Listener = Callable[[TaskFuture, str], None]
 
 _DISPATCH, _SKIP = 0, 1
-
-
-def _node_of(fut: TaskFuture) -> dict[str, Any]:
-    """The graph node attributes of ``fut`` as of now (see asyncflow.graph.ir)."""
-    timings = {
-        key: value
-        for key, value in (
-            ("created", fut.t_created),
-            ("submitted", fut.t_submitted),
-            ("started", fut.t_started),
-            ("finished", fut.t_finished),
-        )
-        if value is not None
-    }
-    node: dict[str, Any] = {
-        "name": fut.name,
-        "kind": fut.task_kind,
-        "state": fut.state,
-        "backend": fut.slot.name if fut.slot is not None else None,
-        "timings": timings,
-        "spec": None,
-    }
-    if fut.parent is not None:
-        node["parent"] = fut.parent.uid
-    if fut.count is not None:
-        node["count"] = fut.count
-    if fut.attempt:
-        node["attempts"] = fut.attempt + 1
-    if fut.cached:
-        node["cached"] = True
-    if fut._exception is not None:
-        node["error"] = _error_line(fut._exception)
-    return node
-
-
-def _error_line(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
 def _is_future(value: Any) -> bool:
@@ -115,7 +79,7 @@ class Scheduler:
             pending, self._unrecorded = self._unrecorded, []
             graph = self.graph
             for fut in pending:
-                node = _node_of(fut)
+                node = node_of(fut)
                 graph.insert(fut.uid, node)
                 fut.node = node
             for fut in pending:
@@ -325,7 +289,7 @@ class Scheduler:
                 node["state"] = state
                 node["timings"].update(started=fut.t_started, finished=now)
                 if exc is not None:
-                    node["error"] = _error_line(exc)
+                    node["error"] = error_line(exc)
             dependents, fut._dependents = fut._dependents, None
             if dependents and state == DONE:
                 for dep in dependents:
