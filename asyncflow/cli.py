@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from asyncflow.errors import AsyncflowError, DependencyFailureError
 
@@ -18,7 +18,7 @@ EXIT_OK, EXIT_TASK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, as argparse does
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2, as argparse does
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"asyncflow: error: {message}\n")
 

@@ -186,7 +186,7 @@ def _options(task: PlanTask) -> TaskOptions:
 def _check_call(task: PlanTask, body: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     fn = getattr(body, "fn", body)
     if task.template is not None:
-        placeholders = getattr(body, "placeholders", frozenset())
+        placeholders: frozenset[str] = getattr(body, "placeholders", frozenset())
         if not args and "input" in placeholders and "input" not in kwargs:
             raise DefinitionError(
                 f"shell task {task.name!r} uses {{input}}, but the pipeline was run "

@@ -8,6 +8,7 @@ input, ``.bind(k=v)`` fixes keyword arguments.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -182,6 +183,8 @@ class MapStep(Step):
 class Sequence_(Step):
     """``a | b | c``: each part receives the previous part's result."""
 
+    parts: tuple[Step, ...]
+
     def __init__(self, parts: Sequence[Step]) -> None:
         flat: list[Step] = []
         for part in parts:
@@ -197,6 +200,8 @@ class Sequence_(Step):
 
 class Group(Step):
     """``a & b``: every part receives the same input; the result is a tuple."""
+
+    parts: tuple[Step, ...]
 
     def __init__(self, parts: Sequence[Step]) -> None:
         flat: list[Step] = []
@@ -248,18 +253,7 @@ def _pipeline(expr: Step) -> Pipeline:
 
 
 def _replace(spec: TaskSpec, **changes: Any) -> TaskSpec:
-    values = {
-        "name": spec.name,
-        "kind": spec.kind,
-        "fn": spec.fn,
-        "options": spec.options,
-        "bound": spec.bound,
-        "inner": spec.inner,
-        "position": spec.position,
-        "extra": spec.extra,
-    }
-    values.update(changes)
-    return TaskSpec(**values)
+    return dataclasses.replace(spec, **changes)
 
 
 def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
@@ -301,7 +295,7 @@ def task(
     from asyncflow.api.tasks import TaskBody
 
     spec = TaskSpec(
-        name=name or getattr(fn, "__name__", "task"),
+        name=name or str(getattr(fn, "__name__", "task")),
         kind=NodeKind.FUNCTION,
         fn=TaskBody(fn),
         options=_options(backend, retries, timeout, task_description, retry_backoff),

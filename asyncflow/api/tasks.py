@@ -113,7 +113,7 @@ class TaskDefinition:
         self.fn = fn
         self.kind = kind
         self.options = options
-        self.name = name or getattr(fn, "__name__", "task")
+        self.name: str = name or str(getattr(fn, "__name__", "task"))
         self.is_async = inspect.iscoroutinefunction(fn)
         self.body = TaskBody(fn)
         try:

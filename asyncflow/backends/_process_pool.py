@@ -44,10 +44,12 @@ class ProcessPoolRunner:
             return
         try:
             if job.kind == "executable":
+                assert job.command is not None
                 future = self.executor.submit(
                     run_command, job.command, task=job.name, timeout=job.timeout
                 )
             else:
+                assert job.fn is not None
                 future = self.executor.submit(call_body, job.fn, job.args, job.kwargs, job.name)
         except BrokenProcessPool:
             self._rebuild(self.executor)

@@ -49,7 +49,9 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asyncflow")
         self.executor = executor
         self.processes = isinstance(executor, ProcessPoolExecutor)
-        self._pool = ProcessPoolRunner(executor) if self.processes else None
+        self._pool = (
+            ProcessPoolRunner(executor) if isinstance(executor, ProcessPoolExecutor) else None
+        )
         self._handles: dict[str, Future[Any] | asyncio.Future[Any]] = {}
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
 

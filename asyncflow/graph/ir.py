@@ -21,7 +21,7 @@ which input of the consumer the producer feeds (declarative graphs).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -68,15 +68,8 @@ class TaskOptions:
         """A copy with ``changes`` applied; ``task_description`` keys are merged, not replaced."""
         description = dict(self.task_description)
         description.update(changes.pop("task_description", None) or {})
-        values = {
-            "backend": self.backend,
-            "retries": self.retries,
-            "retry_backoff": self.retry_backoff,
-            "timeout": self.timeout,
-            "task_description": description,
-        }
-        values.update({k: v for k, v in changes.items() if v is not None})
-        return TaskOptions(**values)
+        values = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, task_description=description, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +107,7 @@ class TaskGraph(nx.DiGraph):  # type: ignore[type-arg]
         This is on the hot path of every task submission, so it fills networkx's own
         adjacency dicts directly (the same structures ``add_node`` fills).
         """
-        attributes = {
+        attributes: dict[str, Any] = {
             "name": name,
             "kind": str(kind),
             "state": TaskState.PENDING.value,

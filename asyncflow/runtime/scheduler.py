@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from asyncflow.backends.base import Job
 from asyncflow.backends.noop import DryRunResult
 from asyncflow.errors import (
     DependencyFailureError,
@@ -138,7 +139,7 @@ class Scheduler:
             return
         local.busy = True
         queue = local.queue
-        batches: dict[BackendSlot, list[TaskFuture]] = local.batches
+        batches: dict[BackendSlot, list[Job]] = local.batches
         try:
             while queue or batches:
                 while queue:
@@ -155,7 +156,7 @@ class Scheduler:
         finally:
             local.busy = False
 
-    def _dispatch(self, fut: TaskFuture, batches: dict[BackendSlot, list[TaskFuture]]) -> None:
+    def _dispatch(self, fut: TaskFuture, batches: dict[BackendSlot, list[Job]]) -> None:
         if fut.state != PENDING:
             return
         try:
@@ -227,7 +228,7 @@ class Scheduler:
         if fut.state == PENDING:
             fut.t_submitted = time.time()
             job = fut.job = Attempt(fut) if fut.timeout is not None or fut.options.retries else fut
-            fut.slot.submit([job])  # type: ignore[union-attr]  # type: ignore[union-attr]
+            fut.slot.submit([job])  # type: ignore[union-attr]
 
     # -- reports ---------------------------------------------------------------------------
     def mark_running(self, fut: TaskFuture) -> None:
