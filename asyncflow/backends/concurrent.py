@@ -13,7 +13,6 @@ from typing import Any
 from asyncflow.backends._process_pool import ProcessPoolRunner
 from asyncflow.backends.base import ExecutionBackend, Job
 from asyncflow.backends.shell import kill_group, run_command
-from asyncflow.errors import TaskExitError
 
 
 class ConcurrentExecutionBackend(ExecutionBackend):
@@ -91,11 +90,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             else:
                 assert job.fn is not None
                 value = job.fn(*job.args, **job.kwargs)
-        except SystemExit as exc:
-            job.set_exception(
-                TaskExitError(f"task {job.name!r} called sys.exit({exc.code!r})", task=job.name)
-            )
-        except BaseException as exc:
+        except BaseException as exc:  # SystemExit too: the runtime turns it into a task error
             job.set_exception(exc)
         else:
             job.set_result(value)
@@ -105,11 +100,7 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         try:
             assert job.fn is not None
             value = await job.fn(*job.args, **job.kwargs)
-        except SystemExit as exc:
-            job.set_exception(
-                TaskExitError(f"task {job.name!r} called sys.exit({exc.code!r})", task=job.name)
-            )
-        except BaseException as exc:
+        except BaseException as exc:  # SystemExit too: the runtime turns it into a task error
             job.set_exception(exc)
         else:
             job.set_result(value)
