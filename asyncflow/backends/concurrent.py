@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -53,6 +54,9 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         )
         self._handles: dict[str, Future[Any] | asyncio.Future[Any]] = {}
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._inbox: list[Job] = []
+        self._inbox_lock = threading.Lock()
+        self._inbox_scheduled = False
 
     def describe(self) -> str:
         kind = "process pool" if self.processes else "thread pool"
@@ -64,12 +68,29 @@ class ConcurrentExecutionBackend(ExecutionBackend):
             if self._pool is not None:
                 self._pool.submit(job)
             elif job.is_async and job.kind == "function":
-                self._handles[job.uid] = asyncio.run_coroutine_threadsafe(
-                    self._run_async(job), self.loop
-                )
+                self._submit_async(job)
             else:
                 # no handle kept: a job cancelled before it starts is skipped by the worker
                 self.executor.submit(self._run_in_thread, job)
+
+    def _submit_async(self, job: Job) -> None:
+        # many submissions, one loop wake-up: the inbox is drained on the loop's thread
+        with self._inbox_lock:
+            self._inbox.append(job)
+            if self._inbox_scheduled:
+                return
+            self._inbox_scheduled = True
+        self.loop.call_soon_threadsafe(self._drain_inbox)
+
+    def _drain_inbox(self) -> None:
+        with self._inbox_lock:
+            jobs = list(self._inbox)
+            self._inbox.clear()
+            self._inbox_scheduled = False
+        loop = self.loop
+        for job in jobs:
+            if not job.finished:
+                self._handles[job.uid] = loop.create_task(self._run_async(job))
 
     def _run_in_thread(self, job: Job) -> None:
         if job.finished:
@@ -117,13 +138,16 @@ class ConcurrentExecutionBackend(ExecutionBackend):
         handle = self._handles.pop(job.uid, None)
         if handle is None:
             return False
+        if isinstance(handle, asyncio.Task):  # asyncio objects are cancelled on their loop
+            self.loop.call_soon_threadsafe(handle.cancel)
+            return True
         return handle.cancel()
 
     async def shutdown(self) -> None:
         for proc in list(self._procs.values()):
             kill_group(proc, reap=False)
         for handle in list(self._handles.values()):
-            handle.cancel()
+            handle.cancel()  # shutdown runs on the engine's loop: safe for asyncio tasks too
         self._handles.clear()
         if self._pool is not None:
             self._pool.close()
