@@ -8,7 +8,6 @@ reaches (or crashes) the scheduler.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from numbers import Real
 from typing import Any
 
 from asyncflow.errors import BackendError
@@ -60,7 +59,7 @@ def submit_options(
         options["retries"] = retries
     if "priority" in description:
         priority = description["priority"]
-        if isinstance(priority, bool) or not isinstance(priority, Real):
+        if not _is_number(priority):
             raise _bad(task, "priority", priority, "a number (higher runs first)")
         options["priority"] = priority
     if "workers" in description:
@@ -78,12 +77,18 @@ def submit_options(
     return options
 
 
-def _resources(
-    value: Any, task: str, offered: Mapping[str, float] | None
-) -> dict[str, float]:
+def freeze(value: Any) -> Any:
+    """A hashable stand-in for submit options, to group jobs that share them."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def _resources(value: Any, task: str, offered: Mapping[str, float] | None) -> dict[str, float]:
     if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, Real) and not isinstance(v, bool) and v >= 0
-        for k, v in value.items()
+        isinstance(k, str) and _is_number(v) and v >= 0 for k, v in value.items()
     ):
         raise _bad(task, "resources", value, "a dict of resource name to amount, e.g. {'GPU': 1}")
     wanted = {str(k): float(v) for k, v in value.items()}
@@ -102,11 +107,17 @@ def _resources(
 def _workers(value: Any, task: str) -> list[str]:
     if isinstance(value, str):
         return [value]
-    if isinstance(value, Sequence | set | frozenset) and value and all(
-        isinstance(w, str) for w in value
+    if (
+        isinstance(value, Sequence | set | frozenset)
+        and value
+        and all(isinstance(w, str) for w in value)
     ):
         return list(value)
     raise _bad(task, "workers", value, "a worker address or hostname, or a list of them")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _bad(task: str, key: str, value: Any, expected: str) -> BackendError:

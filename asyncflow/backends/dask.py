@@ -16,21 +16,26 @@ import itertools
 import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from distributed import Client, Future, LocalCluster
+from distributed import Client, Future
 from distributed.client import FutureCancelledError
 from distributed.comm.core import CommClosedError
 from distributed.scheduler import KilledWorker
 
-from asyncflow.backends._dask_options import submit_options
+from asyncflow.backends import _dask_errors as errors
+from asyncflow.backends._dask_cluster import Connection
+from asyncflow.backends._dask_lost import split_lost
+from asyncflow.backends._dask_options import freeze, submit_options
 from asyncflow.backends._dask_worker import CommandCall, FunctionCall, run_call
 from asyncflow.backends.base import ExecutionBackend, Job
-from asyncflow.errors import BackendError, TaskCancelledError, TaskError, WorkerLostError
+from asyncflow.errors import BackendError, TaskCancelledError
 
 logger = logging.getLogger(__name__)
 
+#: seconds to collect the jobs one worker death failed before deciding about them
+_LOST_WINDOW = 0.05
 #: characters kept from a task name in its Dask key (the rest become "_")
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
 
@@ -47,9 +52,11 @@ class DaskExecutionBackend(ExecutionBackend):
         n_workers: workers of the owned ``LocalCluster`` (Dask's default: one per core).
         threads_per_worker: threads per worker of the owned cluster.
         processes: workers of the owned cluster are processes (default) or threads.
-        allowed_failures: how many worker deaths a task may cause before it fails with
-            :class:`~asyncflow.errors.WorkerLostError` (owned cluster only; Dask's own
-            default is 3). ``0`` fails a task the first time its worker dies.
+        allowed_failures: worker deaths the scheduler of the owned cluster lets a task
+            survive (Dask's ``distributed.scheduler.allowed-failures``, whose default is
+            3). With the default, 0, a task running on a worker that dies fails at once
+            with :class:`~asyncflow.errors.WorkerLostError`; tasks that were only queued
+            on that worker are resubmitted by the backend, not failed.
         client: an existing ``distributed.Client`` to use (same as passing it first).
         name: routing name (default ``"dask"``).
         **cluster_kwargs: passed to ``LocalCluster`` (e.g. ``resources={"GPU": 1}``,
@@ -84,19 +91,15 @@ class DaskExecutionBackend(ExecutionBackend):
             )
         if allowed_failures < 0:
             raise ValueError("allowed_failures must be >= 0")
-        self._target = target
-        self._cluster_options: dict[str, Any] = {
+        cluster_options: dict[str, Any] = {
             "n_workers": n_workers,
             "threads_per_worker": threads_per_worker,
             "processes": processes,
             "dashboard_address": None,
             **cluster_kwargs,
         }
-        self._allowed_failures = allowed_failures
-        self.cluster: Any = None
+        self._conn = Connection(target, cluster_options, allowed_failures)
         self.client: Client | None = None
-        self._owns_cluster = False
-        self._owns_client = False
         self._closed = False
         self._lock = threading.Lock()
         self._queued: dict[str, Job] = {}
@@ -106,47 +109,21 @@ class DaskExecutionBackend(ExecutionBackend):
         self._reporter: asyncio.Task[None] | None = None
         self._watchers: set[asyncio.Task[None]] = set()
         self._keys = itertools.count()
-        self._worker_resources: dict[str, float] | None = None
+        self._lost: dict[str, list[tuple[Job, Future, KilledWorker]]] = {}
+        self._resubmitted: dict[str, int] = {}
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
         """Start the owned ``LocalCluster`` or connect to the scheduler; then submit."""
         if self.client is not None or self._closed:
             return
-        try:
-            await self._connect()
-        except Exception as exc:
-            await self._close_owned()
-            raise BackendError(f"the dask backend could not start: {_describe(exc)}") from exc
+        self.client = await self._conn.open()
         self._schedule_flush()
 
-    async def _connect(self) -> None:
-        target = self._target
-        if target is None:
-            self.cluster = await LocalCluster(
-                asynchronous=True,
-                scheduler_kwargs={"allowed_failures": self._allowed_failures},
-                **self._cluster_options,
-            )
-            self._owns_cluster = True
-            self._worker_resources = dict(self._cluster_options.get("resources") or {})
-            address = self.cluster.scheduler_address
-        elif isinstance(target, str):
-            address = target
-        elif isinstance(target, Client):
-            if target.asynchronous and _loop_of(target) is asyncio.get_running_loop():
-                self.client = target
-                return
-            address = target.scheduler.address
-        elif hasattr(target, "scheduler_address"):
-            address = target.scheduler_address
-        else:
-            raise TypeError(
-                "cluster_or_address must be a scheduler address, a distributed.Client or a "
-                f"cluster object, not {type(target).__name__}"
-            )
-        self.client = await Client(address, asynchronous=True, set_as_default=False)
-        self._owns_client = True
+    @property
+    def cluster(self) -> Any:
+        """The ``LocalCluster`` this backend started, if it started one."""
+        return self._conn.cluster
 
     async def shutdown(self) -> None:
         """Cancel what is still running, close the client and the owned cluster."""
@@ -166,39 +143,14 @@ class DaskExecutionBackend(ExecutionBackend):
                 logger.debug("cancelling Dask futures at shutdown failed: %s", exc)
         for job in [*queued, *(job for job, _ in running)]:
             if not job.finished:
-                job.set_exception(
-                    TaskCancelledError(
-                        f"task {job.name!r} was cancelled: the dask backend shut down",
-                        task=job.name,
-                    )
-                )
+                job.set_exception(_shut_down(job))
         for task in [*self._watchers, *([self._reporter] if self._reporter else [])]:
             task.cancel()
         self._watchers.clear()
-        await self._close_owned()
-
-    async def _close_owned(self) -> None:
-        client, cluster = self.client, self.cluster
-        if client is not None and self._owns_client:
-            try:
-                await client.close()
-            except Exception as exc:
-                logger.warning("closing the Dask client failed: %s", exc)
-        if cluster is not None and self._owns_cluster:
-            try:
-                await cluster.close()
-            except Exception as exc:
-                logger.warning("closing the Dask LocalCluster failed: %s", exc)
+        await self._conn.close()
 
     def describe(self) -> str:
-        if self._owns_cluster and self.cluster is not None:
-            workers = len(self.cluster.workers)
-            return f"{self.label} (Dask LocalCluster, {workers} workers)"
-        if self._target is None:
-            opts = self._cluster_options
-            n, t = opts["n_workers"] or "auto", opts["threads_per_worker"] or "auto"
-            return f"{self.label} (Dask LocalCluster, {n} workers x {t} threads)"
-        return f"{self.label} (Dask scheduler {self.scheduler_address or self._target})"
+        return self._conn.describe(self.label)
 
     @property
     def scheduler_address(self) -> str | None:
@@ -233,28 +185,28 @@ class DaskExecutionBackend(ExecutionBackend):
             jobs = list(self._queued.values())
             self._queued.clear()
         client = self.client
+        lost = client is not None and client.status in ("closing", "closed")
         groups: dict[tuple[Any, ...], list[_Prepared]] = {}
         for job in jobs:
             if job.finished:
                 continue
-            if self._closed or client is None:
-                job.set_exception(
-                    BackendError(f"task {job.name!r}: the dask backend was shut down")
-                )
+            if self._closed or client is None or lost:
+                why = "was shut down" if self._closed else "lost its Dask scheduler"
+                job.set_exception(BackendError(f"task {job.name!r}: the dask backend {why}"))
                 continue
             try:
                 prepared = self._prepare(job)
             except BackendError as exc:
                 job.set_exception(exc)
                 continue
-            groups.setdefault(_freeze(prepared.options), []).append(prepared)
+            groups.setdefault(freeze(prepared.options), []).append(prepared)
         for batch in groups.values():
             assert client is not None
             self._send(client, batch)
 
     def _prepare(self, job: Job) -> _Prepared:
         options = submit_options(
-            job.description, job.name, worker_resources=self._worker_resources
+            job.description, job.name, worker_resources=self._conn.worker_resources
         )
         call: FunctionCall | CommandCall
         if job.kind == "executable":
@@ -265,12 +217,14 @@ class DaskExecutionBackend(ExecutionBackend):
             if job.fn is None:
                 raise BackendError(f"task {job.name!r}: function task without a function")
             call = FunctionCall(job.fn, tuple(job.args), dict(job.kwargs), job.name)
+        return _Prepared(job, call, self._key(job), options)
+
+    def _key(self, job: Job) -> str:
         # the counter keeps keys unique when one job is submitted again (engine retries);
         # the name prefix lets Dask group and display tasks by task name
-        key = f"{_KEY_UNSAFE.sub('_', job.name) or 'task'}-{next(self._keys)}-{job.uid}"
-        return _Prepared(job, call, key, options)
+        return f"{_KEY_UNSAFE.sub('_', job.name) or 'task'}-{next(self._keys)}-{job.uid}"
 
-    def _send(self, client: Client, batch: list[_Prepared]) -> None:
+    def _send(self, client: Client, batch: list[_Prepared], *, announce: bool = True) -> None:
         """Send jobs that share Dask options as one graph; isolate failures if it fails."""
         options = batch[0].options
         try:
@@ -283,15 +237,18 @@ class DaskExecutionBackend(ExecutionBackend):
                 futures = client.map(run_call, calls, key=keys, pure=False, **options)
         except Exception as exc:
             if len(batch) > 1:  # find the job(s) that cannot be sent, send the rest
+                # with fresh keys: Dask registered the failed batch's keys already
                 for prepared in batch:
-                    self._send(client, [prepared])
+                    fresh = prepared._replace(key=self._key(prepared.job))
+                    self._send(client, [fresh], announce=announce)
                 return
             job = batch[0].job
-            job.set_exception(_send_error(job, exc))
+            job.set_exception(errors.not_sent(job, exc))
             return
         for prepared, future in zip(batch, futures, strict=True):
             self._track(prepared.job, future)
-            prepared.job.set_running()
+            if announce:
+                prepared.job.set_running()
 
     def _track(self, job: Job, future: Future) -> None:
         with self._lock:
@@ -302,7 +259,14 @@ class DaskExecutionBackend(ExecutionBackend):
 
     # -- results ----------------------------------------------------------------------
     async def _watch(self, job: Job, future: Future) -> None:
-        await future.exception()  # async client: waits for completion, fetches nothing
+        try:
+            await future.exception()  # async client: waits for completion, fetches nothing
+        except Exception as exc:
+            with self._lock:
+                mine = self._running.pop(job.uid, None) is not None
+            if mine:
+                job.set_exception(errors.lost_contact(job, exc))
+            return
         self._done.append((job, future))
         if self._reporter is None:
             self._reporter = asyncio.ensure_future(self._report_done())
@@ -320,20 +284,38 @@ class DaskExecutionBackend(ExecutionBackend):
         with self._lock:
             # a job missing from _running was cancelled (or the backend shut down)
             mine = [(job, fut) for job, fut in batch if self._running.pop(job.uid, None)]
-        for job, future in mine:
-            status = future.status
-            if status == "finished":
-                finished.append((job, future))
-            elif status == "error":
-                exc = await future.exception()
-                tb = await future.traceback()
-                job.set_exception(_task_error(job, exc, tb))
-            elif status == "cancelled":
-                job.set_exception(await _cancelled_error(job, future))
-            else:  # "lost" or "pending": Dask recomputes it, wait again
-                self._track(job, future)
-        if finished:
-            await self._gather(finished)
+        try:
+            for job, future in mine:
+                try:
+                    await self._report_one(job, future, finished)
+                except Exception as exc:  # never leave a job without a report
+                    job.set_exception(errors.lost_contact(job, exc))
+            if finished:
+                await self._gather(finished)
+        except asyncio.CancelledError:  # shutdown while results were on their way
+            for job, _ in [*mine, *finished]:
+                if not job.finished:
+                    job.set_exception(_shut_down(job))
+            raise
+
+    async def _report_one(
+        self, job: Job, future: Future, finished: list[tuple[Job, Future]]
+    ) -> None:
+        status = future.status
+        exc = await future.exception() if status == "error" else None
+        if isinstance(exc, KilledWorker):
+            self._worker_lost(job, future, exc)
+            return
+        if self._resubmitted:  # a job resubmitted after a worker death is done
+            self._resubmitted.pop(job.uid, None)
+        if status == "finished":
+            finished.append((job, future))
+        elif status == "error":
+            job.set_exception(_task_error(job, exc, await future.traceback()))
+        elif status == "cancelled":
+            job.set_exception(await _cancelled_error(job, future))
+        else:  # "lost" or "pending": Dask recomputes it, wait again
+            self._track(job, future)
 
     async def _gather(self, finished: list[tuple[Job, Future]]) -> None:
         assert self.client is not None
@@ -345,12 +327,51 @@ class DaskExecutionBackend(ExecutionBackend):
                 try:
                     value = await self.client.gather(future)
                 except Exception as exc:
-                    job.set_exception(_fetch_error(job, exc))
+                    job.set_exception(errors.not_fetched(job, exc))
                 else:
                     job.set_result(value)
             return
         for (job, _), value in zip(finished, values, strict=True):
             job.set_result(value)
+
+    # -- worker deaths ----------------------------------------------------------------
+    def _worker_lost(self, job: Job, future: Future, exc: KilledWorker) -> None:
+        """Collect the jobs one worker death failed; settle them together shortly."""
+        address = str(exc.last_worker.address)
+        with self._lock:
+            self._running[job.uid] = (job, future)  # cancellable while it waits
+        bucket = self._lost.setdefault(address, [])
+        if not bucket:
+            asyncio.get_running_loop().call_later(_LOST_WINDOW, self._settle_lost, address)
+        bucket.append((job, future, exc))
+
+    def _settle_lost(self, address: str) -> None:
+        bucket = self._lost.pop(address, [])
+        with self._lock:
+            bucket = [entry for entry in bucket if self._running.pop(entry[0].uid, None)]
+        if not bucket or self._closed or self.client is None:
+            return
+        worker = bucket[0][2].last_worker
+        executing = {str(key) for key in getattr(worker, "executing", None) or ()}
+        by_uid = {job.uid: (job, exc) for job, _, exc in bucket}
+        fail, again = split_lost(
+            [(job, str(future.key)) for job, future, _ in bucket],
+            nthreads=int(getattr(worker, "nthreads", 1) or 1),
+            executing=executing,
+            resubmitted=self._resubmitted,
+            uid=lambda job: job.uid,
+        )
+        for job in fail:
+            self._resubmitted.pop(job.uid, None)
+            job.set_exception(_task_error(job, by_uid[job.uid][1], None))
+        for job in again:
+            logger.info("task %r was queued on dead worker %s; resubmitting it", job.name, address)
+            try:
+                prepared = self._prepare(job)
+            except BackendError as error:
+                job.set_exception(error)
+            else:
+                self._send(self.client, [prepared], announce=False)
 
     # -- cancellation -----------------------------------------------------------------
     def cancel(self, job: Job) -> bool:
@@ -379,94 +400,31 @@ class _Prepared(NamedTuple):
     options: dict[str, Any]
 
 
-def _freeze(value: Any) -> Any:
-    """A hashable stand-in for submit options, to group jobs that share them."""
-    if isinstance(value, Mapping):
-        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple | set | frozenset):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _send_error(job: Job, exc: BaseException) -> BaseException:
-    root = exc
-    while root.__cause__ is not None or root.__context__ is not None:
-        root = root.__cause__ or root.__context__  # type: ignore[assignment]
-    error = TaskError(
-        f"task {job.name!r} could not be sent to Dask: its function or arguments cannot "
-        f"be pickled ({_describe(root)}). Define the function at module top level and "
-        "pass picklable arguments, or use the thread backend.",
-        task=job.name,
-    )
-    error.__cause__ = exc
-    return error
-
-
 def _task_error(job: Job, exc: BaseException | None, tb: Any) -> BaseException:
-    """The exception a failed Dask task reports to its job."""
-    if exc is None:
-        return TaskError(f"task {job.name!r} failed on Dask without an exception", task=job.name)
+    """What a failed Dask task reports: Dask's infrastructure errors become asyncflow's."""
     if isinstance(exc, KilledWorker):
-        lost = WorkerLostError(
-            f"task {job.name!r}: the Dask worker running it died ({exc}); the task was "
-            "not retried further. Check the worker's memory limit and the task for "
-            "crashes (segfaults, os._exit).",
-            task=job.name,
-        )
-        lost.__cause__ = exc
-        return lost
+        address = str(exc.last_worker.address)
+        return errors.worker_lost(job, exc, address, exc.allowed_failures + 1)
     if isinstance(exc, CommClosedError):
-        return _backend_error(job, exc)
-    if tb is not None:
-        try:
-            return exc.with_traceback(tb)
-        except Exception:  # a traceback Dask could not rebuild
-            return exc
-    return exc
+        return errors.lost_contact(job, exc)
+    return errors.task_failed(job, exc, tb)
 
 
 async def _cancelled_error(job: Job, future: Future) -> BaseException:
-    """A future Dask cancelled on its own: the scheduler went away, or restarted."""
     reason = "unknown reason"
     try:
         await future.result()
     except FutureCancelledError as exc:
         reason = exc.reason + (f": {exc.msg}" if exc.msg else "")
     except Exception as exc:
-        reason = _describe(exc)
-    return BackendError(
-        f"task {job.name!r}: Dask cancelled it ({reason}); the scheduler may have been "
-        "lost or restarted"
+        reason = errors.describe(exc)
+    return errors.cancelled_by_dask(job, reason)
+
+
+def _shut_down(job: Job) -> TaskCancelledError:
+    return TaskCancelledError(
+        f"task {job.name!r} was cancelled: the dask backend shut down", task=job.name
     )
-
-
-def _fetch_error(job: Job, exc: BaseException) -> BaseException:
-    if isinstance(exc, CommClosedError | OSError):
-        return _backend_error(job, exc)
-    error = TaskError(
-        f"task {job.name!r} finished on Dask but its result could not be fetched: "
-        f"{_describe(exc)}",
-        task=job.name,
-    )
-    error.__cause__ = exc
-    return error
-
-
-def _backend_error(job: Job, exc: BaseException) -> BackendError:
-    error = BackendError(
-        f"task {job.name!r}: lost contact with the Dask cluster ({_describe(exc)})"
-    )
-    error.__cause__ = exc
-    return error
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _loop_of(client: Client) -> asyncio.AbstractEventLoop | None:
-    return getattr(client.loop, "asyncio_loop", None)
 
 
 def _log_failure(task: asyncio.Future[Any]) -> None:
