@@ -141,6 +141,9 @@ class TaskStep(Step):
             timeout=timeout,
             task_description=task_description,
         )
+        from asyncflow.api.tasks import validate_options
+
+        validate_options(options, name or self.name)
         return TaskStep(
             _replace(self.spec, options=options, name=name or self.name), self.signature
         )
@@ -292,13 +295,25 @@ def task(
     """A pipeline step around a plain Python function (``def`` or ``async def``)."""
     if not callable(fn):
         raise CompositionError(f"task() needs a function, got {type(fn).__name__}")
-    from asyncflow.api.tasks import TaskBody
+    as_step = getattr(fn, "as_step", None)
+    if callable(as_step):  # a decorated task: use its body, not its submitting call
+        return as_step().with_options(  # type: ignore[no-any-return]
+            name=name,
+            retries=retries or None,
+            retry_backoff=retry_backoff or None,
+            timeout=timeout,
+            backend=backend,
+            task_description=task_description,
+        )
+    from asyncflow.api.tasks import TaskBody, validate_options
 
+    options = _options(backend, retries, timeout, task_description, retry_backoff)
+    validate_options(options, name or str(getattr(fn, "__name__", "task")))
     spec = TaskSpec(
         name=name or str(getattr(fn, "__name__", "task")),
         kind=NodeKind.FUNCTION,
         fn=TaskBody(fn),
-        options=_options(backend, retries, timeout, task_description, retry_backoff),
+        options=options,
         extra={"is_async": inspect.iscoroutinefunction(fn)},
     )
     return TaskStep(spec, _signature(fn))
@@ -321,11 +336,15 @@ def shell(
     stdout without trailing newlines.
     """
     renderer = ShellTemplate(template)
+    options = _options(backend, retries, timeout, task_description, retry_backoff)
+    from asyncflow.api.tasks import validate_options
+
+    validate_options(options, name)
     spec = TaskSpec(
         name=name,
         kind=NodeKind.EXECUTABLE,
         fn=renderer,
-        options=_options(backend, retries, timeout, task_description, retry_backoff),
+        options=options,
         extra={"template": template, "placeholders": renderer.placeholders, "is_async": False},
     )
     return TaskStep(spec, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
+import importlib.machinery
 import inspect
 import sys
 from collections.abc import Callable, Mapping
@@ -52,8 +52,12 @@ def _importable_by_name(module: str | None, qualname: str) -> bool:
     """True if a fresh interpreter could import ``module`` and find ``qualname`` in it."""
     if not module or module == "__main__" or "<" in qualname:
         return False
-    try:
-        return importlib.util.find_spec(module) is not None
+    top = module.split(".", 1)[0]
+    if top in sys.builtin_module_names:
+        return True
+    try:  # search the path, not sys.modules: a module loaded from a file by a made-up
+        # name (as .flow files do) is in sys.modules but nowhere on another machine
+        return importlib.machinery.PathFinder.find_spec(top, sys.path) is not None
     except (ImportError, ValueError):
         return False
 
@@ -204,18 +208,17 @@ class TaskDefinition:
 
 def validate_options(options: TaskOptions, name: str) -> None:
     """Reject option values that cannot work, naming the task."""
-    if not isinstance(options.retries, int) or options.retries < 0:
-        raise DefinitionError(
-            f"task {name!r}: retries must be an int >= 0, got {options.retries!r}"
-        )
-    if options.timeout is not None and (
-        not isinstance(options.timeout, int | float) or options.timeout <= 0
+    retries, backoff, timeout = options.retries, options.retry_backoff, options.timeout
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise DefinitionError(f"task {name!r}: retries must be an int >= 0, got {retries!r}")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
     ):
+        raise DefinitionError(f"task {name!r}: timeout must be > 0 seconds, got {timeout!r}")
+    if isinstance(backoff, bool) or not isinstance(backoff, int | float) or backoff < 0:
         raise DefinitionError(
-            f"task {name!r}: timeout must be > 0 seconds, got {options.timeout!r}"
+            f"task {name!r}: retry_backoff must be a number >= 0, got {backoff!r}"
         )
-    if options.retry_backoff < 0:
-        raise DefinitionError(f"task {name!r}: retry_backoff must be >= 0")
     if not isinstance(options.task_description, Mapping):
         raise DefinitionError(f"task {name!r}: task_description must be a dict")
 
