@@ -19,6 +19,29 @@ class _QuotingFormatter(string.Formatter):
 _FORMATTER = _QuotingFormatter()
 
 
+def _reject_quoted_placeholders(template: str) -> None:
+    """A placeholder inside '...' or "..." would defeat the quoting of its value."""
+    quote: str | None = None
+    escaped = False
+    for literal, field, _, _ in string.Formatter().parse(template):
+        for char in literal:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote != "'":
+                escaped = True
+            elif quote is None and char in "'\"":
+                quote = char
+            elif char == quote:
+                quote = None
+        if field is not None and quote is not None:
+            raise CompositionError(
+                f"shell template {template!r}: the placeholder {{{field}}} is inside "
+                f"{quote}...{quote} quotes; remove those quotes: every substituted value is "
+                "already quoted as one argument, and quotes around it would let the shell "
+                "interpret it"
+            )
+
+
 class ShellTemplate:
     """``ShellTemplate("wc -l {input}")("my file")`` → ``"wc -l 'my file'"``.
 
@@ -36,6 +59,7 @@ class ShellTemplate:
             fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
         except ValueError as exc:
             raise CompositionError(f"bad shell template {template!r}: {exc}") from None
+        _reject_quoted_placeholders(template)
         names = set()
         for field in fields:
             root = field.split(".", 1)[0].split("[", 1)[0]

@@ -53,3 +53,11 @@ def test_double_dash_keeps_a_leading_dash_value_an_operand(flow, tmp_path):
     target.write_text("data")
     cat = shell("cd {dir} && cat -- {input}", name="cat").bind(dir=str(tmp_path))
     assert flow.run(cat, "-rf", timeout=30) == "data"
+
+
+@pytest.mark.parametrize("template", ['echo "searching for {pattern}"', "echo 'hello {input}'"])
+def test_a_placeholder_inside_quotes_is_refused(template):
+    from asyncflow import CompositionError
+
+    with pytest.raises(CompositionError, match="inside .* quotes; remove those quotes"):
+        shell(template, name="t")
