@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -84,13 +85,22 @@ def _cache_dir(program: Any, args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C before a run started (e.g. while loading)
+        print("asyncflow: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         params = _parse_sets(args.params)
         program = _load(args.file, params, getattr(args, "backend", None))
         if args.command == "check":
+            _dry_run(program)  # also catches what only shows when the plan is wired
             nodes = program.graph.number_of_nodes()
-            print(f"{args.file}: ok ({nodes} tasks)")
+            print(f"{args.file}: ok ({nodes} task{'' if nodes == 1 else 's'})")
             return EXIT_OK
         if args.command == "plot":
             from asyncflow.export import plot
@@ -102,7 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plan(program, args)
         return _run(program, args)
     except AsyncflowError as exc:
-        print(f"asyncflow: {exc}", file=sys.stderr)
+        text = _safe_str(exc)
+        where = "" if text.startswith(str(args.file)) else f"{args.file}: "
+        print(f"asyncflow: {where}{text}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (OSError, ValueError) as exc:  # e.g. an output path that cannot be written
         print(f"asyncflow: error: {exc}", file=sys.stderr)
@@ -123,6 +135,13 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
             raise AsyncflowError(f"--set takes NAME=VALUE, got {item!r}")
         params[name.strip()] = value
     return params
+
+
+def _dry_run(program: Any) -> None:
+    from asyncflow.api import WorkflowEngine
+
+    with WorkflowEngine(backend=program.backend or "threads", dry_run=True) as flow:
+        flow.submit(program.pipeline, *program.inputs).wait(timeout=600)
 
 
 def _plan(program: Any, args: argparse.Namespace) -> int:
@@ -175,7 +194,10 @@ def _run(program: Any, args: argparse.Namespace) -> int:
             flow.add_listener(progress.on_event)
             progress.start()
         run = flow.submit(program.pipeline, *program.inputs)
-        result = run.result()
+        try:
+            result = run.result()
+        finally:
+            run.wait()  # keep going: independent branches finish (fail-fast cancels them)
     except KeyboardInterrupt:
         interrupted = True
         if run is not None:
@@ -201,26 +223,17 @@ def _run(program: Any, args: argparse.Namespace) -> int:
 
         plot(flow.graph, args.plot)
     if args.json:
-        payload = {
-            "result": _jsonable(result) if failed is None and not interrupted else None,
-            "summary": summary.to_dict() if summary else None,
-            "tasks": {
-                tid: {
-                    "state": f.state,
-                    "result": _jsonable(f._result) if f.state == "DONE" else None,
-                    "error": str(f._exception) if f._exception else None,
-                }
-                for tid, f in (run.futures.items() if run else [])
-            },
-        }
-        print(json.dumps(payload, indent=2))
+        print(_dumps(_payload(run, result if failed is None and not interrupted else None)))
     elif failed is None and not interrupted:
         print(result if isinstance(result, str) else _pretty(result))
     if summary is not None:
         print(str(summary), file=sys.stderr)
     if interrupted:
         print("asyncflow: interrupted; unfinished tasks were cancelled", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # a Python task still running on a thread cannot be stopped; do not wait for it
+        os._exit(EXIT_INTERRUPTED)
     if failed is not None:
         root = failed.root_cause if isinstance(failed, DependencyFailureError) else failed
         print(f"asyncflow: the run failed: {type(root).__name__}: {root}", file=sys.stderr)
@@ -228,23 +241,58 @@ def _run(program: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _jsonable(value: Any) -> Any:
+def _payload(run: Any, result: Any) -> dict[str, Any]:
+    tasks = {}
+    for task_id, fut in run.futures.items() if run is not None else []:
+        error = fut._exception
+        tasks[task_id] = {
+            "state": fut.state,
+            "result": _jsonable(fut._result) if fut.state == "DONE" else None,
+            "error": _safe_str(error) if error is not None else None,
+        }
+    summary = run.summary().to_dict() if run is not None else None
+    return {"result": _jsonable(result), "summary": summary, "tasks": tasks}
+
+
+def _dumps(payload: Any) -> str:
+    return json.dumps(payload, indent=2, allow_nan=False)
+
+
+def _safe_str(value: Any) -> str:
     try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        if isinstance(value, list | tuple):
-            return [_jsonable(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): _jsonable(v) for k, v in value.items()}
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__} that cannot be printed>"
+
+
+def _safe_repr(value: Any) -> str:
+    try:
         return repr(value)
-    return value
+    except Exception:
+        return f"<{type(value).__name__} that cannot be printed>"
+
+
+def _jsonable(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON data; anything else (and past 50 levels) as its repr."""
+    if depth > 50:
+        return _safe_repr(value)
+    if isinstance(value, str | bool | int | type(None)):
+        return value
+    if isinstance(value, float):
+        finite = value == value and value not in (float("inf"), float("-inf"))
+        return value if finite else repr(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
+    return _safe_repr(value)
 
 
 def _pretty(value: Any) -> str:
     try:
-        return json.dumps(value, indent=2)
-    except (TypeError, ValueError):
-        return repr(value)
+        return json.dumps(value, indent=2, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return _safe_repr(value)
 
 
 def _version() -> str:

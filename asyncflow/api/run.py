@@ -110,6 +110,26 @@ class PipelineRun:
     def done(self) -> bool:
         return all(f.done() for f in self.futures.values())
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every task of the run (mapped items included) has finished.
+
+        Unlike :meth:`result`, which raises at the first failed output, this lets the
+        independent branches run to their end. Returns False if ``timeout`` passed first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            pending = [f for f in self._all() if not f.done()]
+            if not pending:
+                return True
+            for fut in pending:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                try:
+                    fut.exception(remaining)
+                except TimeoutError:
+                    return False
+
     @property
     def states(self) -> dict[str, str]:
         return {task_id: fut.state for task_id, fut in self.futures.items()}
@@ -189,8 +209,9 @@ def _check_call(task: PlanTask, body: Any, args: tuple[Any, ...], kwargs: dict[s
         placeholders: frozenset[str] = getattr(body, "placeholders", frozenset())
         if not args and "input" in placeholders and "input" not in kwargs:
             raise DefinitionError(
-                f"shell task {task.name!r} uses {{input}}, but the pipeline was run "
-                "without an input; pass one: flow.run(pipeline, value)"
+                f"shell task {task.name!r} uses {{input}}, but nothing is piped into it; "
+                f"give the pipeline an input (in a .flow file: run VALUE | {task.name}; "
+                "in Python: flow.run(pipeline, value))"
             )
         return
     if fn is None:

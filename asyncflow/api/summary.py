@@ -35,10 +35,12 @@ class RunSummary:
         counts: dict[str, int] = {}
         failures = []
         for fut in futures:
+            if fut.task_kind == "map":  # a container: its items are counted instead
+                continue
             counts[fut.state] = counts.get(fut.state, 0) + 1
             exc = fut._exception
             if fut.state == TaskState.FAILED and not isinstance(exc, DependencyFailureError):
-                line = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                line = _describe(exc)
                 failures.append(Failure(fut.name, fut.uid, line, exc))
         ordered = {s: counts[s] for s in _ORDER if s in counts}
         return cls(ordered, tuple(failures), elapsed)
@@ -62,10 +64,21 @@ class RunSummary:
 
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {s.lower()}" for s, n in self.counts.items()) or "no tasks"
-        lines = [f"{self.total} tasks in {self.elapsed:.2f} s: {counts}"]
+        noun = "task" if self.total == 1 else "tasks"
+        lines = [f"{self.total} {noun} in {self.elapsed:.2f} s: {counts}"]
         shown = self.failures[:10]
         for failure in shown:
             lines.append(f"  failed: {failure.task} ({failure.uid}): {failure.error}")
         if len(self.failures) > len(shown):
             lines.append(f"  ... and {len(self.failures) - len(shown)} more failures")
         return "\n".join(lines)
+
+
+def _describe(exc: BaseException | None) -> str:
+    """One line naming ``exc``; never raises, even if its ``__str__`` does."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<the error's message could not be printed>"
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}"[:300]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from asyncflow.errors import BackendError, DefinitionError, TaskExitError
+from asyncflow.errors import BackendError, DefinitionError, TaskError, TaskExitError
 
 if TYPE_CHECKING:
     from asyncflow.runtime.future import TaskFuture
@@ -27,8 +27,19 @@ def call_body(fut: TaskFuture) -> Any:
 
 
 def exit_to_error(fut: TaskFuture, exc: BaseException) -> BaseException:
+    """What a task's failure becomes: never a BaseException that would stop the caller.
+
+    ``sys.exit()`` in a body becomes :class:`TaskExitError`; KeyboardInterrupt,
+    asyncio.CancelledError or GeneratorExit raised by a body become :class:`TaskError`
+    (the original is its ``__cause__``), so that awaiting or ``.result()`` on the task
+    raises an ordinary exception in the caller, not an interrupt or a cancellation.
+    """
     if isinstance(exc, SystemExit):
         return TaskExitError(f"task {fut.name!r} called sys.exit({exc.code!r})", task=fut.name)
+    if not isinstance(exc, Exception) and not isinstance(exc, TaskError):
+        error = TaskError(f"task {fut.name!r} raised {type(exc).__name__}: {exc}", task=fut.name)
+        error.__cause__ = exc
+        return error
     return exc
 
 

@@ -38,7 +38,7 @@ def test_run_prints_the_result_and_a_summary(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == ["Hi, Ada!", "Hi, Bob!"]
-    assert "5 tasks in" in out.stderr and "5 done" in out.stderr
+    assert "4 tasks in" in out.stderr and "4 done" in out.stderr
 
 
 def test_run_json_is_machine_readable(tmp_path):
@@ -82,7 +82,7 @@ def test_check_and_plan_run_nothing(tmp_path):
     marker = tmp_path / "ran"
     flow = write(tmp_path, f'shell touch = "touch {marker}"\nrun touch\n')
     checked = asyncflow("check", flow)
-    assert checked.returncode == 0 and "ok (1 tasks)" in checked.stdout
+    assert checked.returncode == 0 and "ok (1 task)" in checked.stdout
     planned = asyncflow("plan", flow)
     assert planned.returncode == 0
     assert "execution plan: 1 tasks in 1 stages" in planned.stdout
@@ -158,11 +158,11 @@ def test_fail_fast_cancels_the_other_branches(tmp_path):
     flow = write(
         tmp_path,
         'param v = "x"\n'
-        'shell bad = "exit 4"\nshell slow = "sleep 20; echo {input}"\n'
+        'shell bad = "exit 4"\nshell slow = "sleep 60; echo {input}"\n'
         "run $v | [bad, slow]\n",
     )
     start = time.monotonic()
     out = asyncflow("run", flow, "--fail-fast")
     assert out.returncode == 1
-    assert time.monotonic() - start < 15
+    assert time.monotonic() - start < 45
     assert "1 failed" in out.stderr and "1 cancelled" in out.stderr
