@@ -12,7 +12,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from typing import Any
 
 from asyncflow.backends._process_pool import ProcessPoolRunner
-from asyncflow.backends.base import ExecutionBackend, Job
+from asyncflow.backends.base import ExecutionBackend, Job, running
 from asyncflow.backends.shell import kill_group, run_command
 
 
@@ -110,7 +110,11 @@ class ConcurrentExecutionBackend(ExecutionBackend):
                     self._procs.pop(job.uid, None)
             else:
                 assert job.fn is not None
-                value = job.fn(*job.args, **job.kwargs)
+                running.task = job.name
+                try:
+                    value = job.fn(*job.args, **job.kwargs)
+                finally:
+                    running.task = None
         except BaseException as exc:  # SystemExit too: the runtime turns it into a task error
             job.set_exception(exc)
         else:

@@ -11,8 +11,8 @@ from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from asyncflow.backends.base import Job
-from asyncflow.errors import TaskCancelledError
+from asyncflow.backends.base import Job, running
+from asyncflow.errors import DefinitionError, TaskCancelledError
 from asyncflow.graph import TaskState
 
 if TYPE_CHECKING:
@@ -214,6 +214,14 @@ class TaskFuture(Job):
         return str(self._exception) if self._exception is not None else None
 
     def _wait(self, timeout: float | None) -> None:
+        waiting_task = getattr(running, "task", None)
+        if waiting_task is not None and self.state not in FINAL and self.slot is not None:
+            raise DefinitionError(
+                f"task {waiting_task!r} waits for task {self.name!r} with .result() inside "
+                "its body; on a worker pool that can take every worker and deadlock. Pass "
+                "the future as an argument instead (it becomes a dependency), or make the "
+                "caller a @flow.block"
+            )
         event = self._sched.waiter(self)
         if event is not None and not event.wait(timeout):
             raise TimeoutError(f"task {self.name!r} ({self.uid}) did not finish in {timeout} s")

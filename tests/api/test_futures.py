@@ -180,3 +180,22 @@ def test_future_type_and_repr(flow):
     fut.result()
     assert isinstance(fut, TaskFuture)
     assert "'f'" in repr(fut) and "DONE" in repr(fut)
+
+
+def test_waiting_on_a_pending_task_inside_a_task_body_is_refused_not_a_deadlock(flow):
+    import threading
+
+    gate = threading.Event()
+
+    @flow.function_task
+    def leaf(x):
+        gate.wait(10)
+        return x
+
+    @flow.function_task
+    def outer(x):
+        return leaf(x).result()
+
+    err = outer(1).exception(timeout=20)
+    gate.set()
+    assert "waits for task 'leaf' with .result() inside its body" in str(err)
