@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-
 #: set on a pool worker thread while it runs a task body: ``running.task`` is its name
 running = threading.local()
 
