@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from asyncflow.api.steps import Group, MapStep, Sequence_, Step, TaskStep
+from asyncflow.api.steps import Group, MapStep, Sequence_, Step, TaskStep, as_step
+from asyncflow.errors import CompositionError
 from asyncflow.graph import NodeKind, TaskGraph, TaskSpec
 from asyncflow.graph.wiring import Ref, leaves
 
@@ -20,8 +21,14 @@ class Pipeline(Step):
     ``pipeline.plot(path)`` draws it.
     """
 
-    def __init__(self, expr: Step) -> None:
-        self._expr = expr.expr
+    def __init__(self, expr: Step | list[Any] | tuple[Any, ...]) -> None:
+        step = as_step(expr, "|")
+        if step is None:
+            raise CompositionError(
+                f"a pipeline is made of tasks, lists of tasks and pipelines, "
+                f"not {type(expr).__name__}"
+            )
+        self._expr = step.expr
         self._graph: TaskGraph | None = None
         self._plan: ExecutionPlan | None = None
 
