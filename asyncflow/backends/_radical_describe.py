@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from asyncflow.backends._radical_payload import make_payload
+from asyncflow.backends._radical_payload import function_modules, make_payload
 from asyncflow.backends.base import Job
 from asyncflow.backends.shell import SHELL
 from asyncflow.errors import BackendError
@@ -360,6 +360,6 @@ def rp_task(job: Job, uid: str, *, local: bool, raptor_id: str | None) -> dict[s
     td.update(desc)
     td["mode"] = "task.function"  # rp.TASK_FUNCTION
     td["function"] = ENTRY_POINT
-    td["args"] = [make_payload(job.fn, job.args, job.kwargs, job.name)]
+    td["args"] = [make_payload(job.fn, job.args, job.kwargs, job.name), function_modules(job.fn)]
     td["raptor_id"] = raptor_id
     return td

@@ -10,9 +10,12 @@ otherwise, which handles functions importable from a module.
 from __future__ import annotations
 
 import base64
+import importlib
 import pickle
+import pickletools
+import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from asyncflow.backends.invoke import call_body
@@ -75,6 +78,57 @@ def _by_value_if_main(fn: Any) -> Any:
 def preload() -> None:
     """Import what every call needs, so that processes forked afterwards have it."""
     _pickler()
+
+
+_failed_imports: set[str] = set()
+
+
+def function_modules(fn: Any) -> list[str]:
+    """The module a task function comes from, if a worker can import it by name."""
+    module = getattr(fn, "module", None) or getattr(fn, "__module__", None)
+    return [module] if isinstance(module, str) and module != "__main__" else []
+
+
+def import_modules_of(payload: str, hints: Sequence[str] = ()) -> None:
+    """Import, in this process, the modules a payload refers to (best effort).
+
+    A Raptor worker forks one child per call. Modules imported in the worker itself are
+    inherited by every child; a module first imported in a child (the task function's
+    own module, pickled by reference) would be imported again by every later child.
+    The names come from ``hints`` (see :func:`function_modules`) and from the pickle's
+    opcodes; nothing is unpickled here.
+    """
+    for module in [*hints, *sorted(_modules_named(base64.b64decode(payload)))]:
+        if module in sys.modules or module in _failed_imports:
+            continue
+        try:
+            importlib.import_module(module)
+        except BaseException:  # the child will report the real error
+            _failed_imports.add(module)
+
+
+def _modules_named(data: bytes) -> set[str]:
+    strings: list[str] = []
+    memo: dict[int, str] = {}
+    modules: set[str] = set()
+    try:
+        for opcode, arg, _ in pickletools.genops(data):
+            name = opcode.name
+            if isinstance(arg, str) and "UNICODE" in name:
+                strings.append(arg)
+            elif name == "MEMOIZE" and strings:
+                memo[len(memo)] = strings[-1]
+            elif name in ("BINPUT", "LONG_BINPUT", "PUT") and strings:
+                memo[int(str(arg))] = strings[-1]
+            elif name in ("BINGET", "LONG_BINGET", "GET") and int(str(arg)) in memo:
+                strings.append(memo[int(str(arg))])
+            elif name == "STACK_GLOBAL" and len(strings) >= 2:
+                modules.add(strings[-2])
+            elif name == "GLOBAL" and isinstance(arg, str):
+                modules.add(arg.split(" ", 1)[0])
+    except Exception:  # a truncated or odd pickle: warm up what was found
+        pass
+    return {m for m in modules if all(part.isidentifier() for part in m.split("."))}
 
 
 def lost_outcome(how: str) -> str:

@@ -30,11 +30,14 @@ import radical.pilot as rp
 
 from asyncflow.backends._radical_describe import ENTRY_POINT
 from asyncflow.backends._radical_payload import (
+    import_modules_of,
     lost_outcome,
     preload,
     run_payload,
     timeout_outcome,
 )
+
+_FORK_LOCK = threading.Lock()
 
 
 class AsyncflowWorker(rp.raptor.DefaultWorker):  # type: ignore[misc]
@@ -64,8 +67,11 @@ class AsyncflowWorker(rp.raptor.DefaultWorker):  # type: ignore[misc]
         task.update(stdout="", stderr="", exit_code=0, exception=None, exception_detail=None)
         try:
             description = task["description"]
+            payload, *hints = description["args"]
+            with _FORK_LOCK:  # never fork while another thread is half-way through an import
+                import_modules_of(payload, hints[0] if hints else ())
             task["return_value"] = run_forked(
-                description["args"][0],
+                payload,
                 timeout=float(description.get("timeout") or 0) or None,
                 environment=description.get("environment") or {},
                 cwd=task.get("task_sandbox_path"),
@@ -91,7 +97,8 @@ def run_forked(
 ) -> str:
     """Run one payload in a forked child; return its encoded outcome (never hangs)."""
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    with _FORK_LOCK:
+        pid = os.fork()
     if pid == 0:  # the child: run, write the outcome, leave without cleanup handlers
         status = 0
         try:
