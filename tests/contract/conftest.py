@@ -7,6 +7,7 @@ missing is skipped with the reason, never silently dropped.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -41,5 +42,7 @@ def engine(request, tmp_path_factory):
         pytest.skip(f"{name}: {exc}")
     flow = WorkflowEngine(backend=backend)
     flow.backend_kind = name
+    # start-up (a cluster, a pilot) is not what the tests measure: wait for it here
+    asyncio.run(asyncio.wait_for(flow.ready(), timeout=600))
     yield flow
     flow.close()

@@ -9,7 +9,7 @@ import pytest
 
 from asyncflow import DependencyFailureError, ExecutableTaskError
 
-pytestmark = [pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.timeout(900)]
 
 
 # task bodies live at module level so that every backend can ship them to its workers

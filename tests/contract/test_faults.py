@@ -15,7 +15,7 @@ from asyncflow import (
     WorkerLostError,
 )
 
-pytestmark = [pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.timeout(900)]
 
 FAN_OUT = {"threads": 50_000, "processes": 5_000, "dask": 1_000, "radical": 100}
 
