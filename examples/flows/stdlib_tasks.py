@@ -9,11 +9,14 @@ from __future__ import annotations
 import ast
 import os
 import sysconfig
+import threading
 from pathlib import Path
 from typing import Any
 
 SKIPPED_DIRS = {"test", "tests", "idlelib", "site-packages", "dist-packages", "__pycache__"}
 
+
+_AST_LOCK = threading.Lock()
 
 def list_modules(stdlib_dir: str = "auto", limit: int = 0) -> list[str]:
     """Paths of the ``.py`` files under ``stdlib_dir``, sorted; ``"auto"`` is this Python's.
@@ -36,7 +39,8 @@ def count_defs(path: str) -> dict[str, Any]:
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     functions = classes = 0
     try:
-        tree = ast.parse(text)
+        with _AST_LOCK:  # CPython 3.11's ast.parse is not safe in several threads at once
+            tree = ast.parse(text)
     except SyntaxError:  # a few stdlib files are templates or need a newer Python
         tree = None
     for node in ast.walk(tree) if tree is not None else ():
